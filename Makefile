@@ -1,0 +1,77 @@
+# The two commands a newcomer runs: `make demo` and `make test`. Everything they need is installed here.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV        := .venv
+PY          := $(VENV)/bin/python
+LS_VENV     := .venv-llamastack
+STAMP       := $(VENV)/.installed
+LS_STAMP    := $(LS_VENV)/.installed
+NODE_STAMP  := extension/node_modules/.installed
+EXT_BUILD   := extension/dist/.built
+CHROMIUM    := /usr/bin/chromium
+PIP         := -m pip install --quiet --disable-pip-version-check
+
+.PHONY: help install test demo bench lint typecheck pytest extension-test e2e chromium clean
+
+help:
+	@echo "make demo   install what is needed, start the whole stack, print the URL"
+	@echo "make test   install what is needed, run every check"
+	@echo "make bench  run the benchmarks (ratios measured side by side)"
+
+# --- installs -------------------------------------------------------------------------------------
+$(STAMP): pyproject.toml scripts/find-python.sh
+	@PYBIN=$$(./scripts/find-python.sh) && echo "using $$PYBIN" && \
+	  { [ -x $(PY) ] || "$$PYBIN" -m venv $(VENV); }
+	$(PY) $(PIP) -e '.[dev]'
+	@touch $@
+
+# llama-stack needs mcp<2 while the project uses mcp 2.x: it gets a virtualenv of its own.
+$(LS_STAMP): devstack/llamastack/requirements.txt scripts/find-python.sh
+	@PYBIN=$$(./scripts/find-python.sh) && \
+	  { [ -x $(LS_VENV)/bin/python ] || "$$PYBIN" -m venv $(LS_VENV); }
+	$(LS_VENV)/bin/python $(PIP) -r devstack/llamastack/requirements.txt
+	@touch $@
+
+$(NODE_STAMP): extension/package.json extension/package-lock.json
+	cd extension && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(EXT_BUILD): $(NODE_STAMP) $(shell find extension/src devstack/hostpage -type f 2>/dev/null) extension/package.json
+	cd extension && npm run --silent build
+	@touch $@
+
+# Debian's chromium for the end-to-end tests (never a browser download step).
+chromium:
+	@command -v $(CHROMIUM) >/dev/null || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+install: $(STAMP) $(LS_STAMP) $(EXT_BUILD)
+
+# --- checks ---------------------------------------------------------------------------------------
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy mcp_server relay devstack argocd_assistant
+
+# The Python suites start the whole stack (llama-stack, the built extension) for their end-to-end parts.
+pytest: $(STAMP) $(LS_STAMP) $(EXT_BUILD)
+	$(VENV)/bin/pytest
+
+extension-test: $(NODE_STAMP)
+	cd extension && npm run --silent typecheck && npm test --silent
+
+# End-to-end tests in a real headless Chromium (Debian's) against the whole devstack.
+e2e: chromium $(STAMP) $(LS_STAMP) $(EXT_BUILD)
+	cd extension && npm run --silent e2e
+
+test: lint typecheck extension-test pytest e2e
+
+demo: $(STAMP) $(LS_STAMP) $(EXT_BUILD)
+	$(VENV)/bin/argocd-assistant demo
+
+clean:
+	rm -rf $(VENV) $(LS_VENV) extension/node_modules extension/dist .artifacts .devstack
