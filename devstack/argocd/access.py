@@ -1,0 +1,36 @@
+"""Finding an application as Argo CD's getAppEnforceRBAC does.
+
+Without `project` a forbidden and a missing app both answer 403 (existence is hidden); with it, 404."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+from devstack.argocd.errors import app_not_found, permission_denied
+from devstack.argocd.rbac import Enforcer
+from devstack.argocd.tokens import Claims
+from devstack.argocd.world import ARGOCD_NAMESPACE, ENABLED_NAMESPACES, App, find_app
+
+
+def rbac_name(project: str, namespace: str, name: str) -> str:
+    if namespace in ("", ARGOCD_NAMESPACE):
+        return f"{project}/{name}"
+    return f"{project}/{namespace}/{name}"
+
+
+def get_app(enforcer: Enforcer, claims: Claims, request: Request, name: str, action: str = "get") -> App:
+    project = request.query_params.get("project", "")
+    namespace = request.query_params.get("appNamespace", "") or ARGOCD_NAMESPACE
+    subjects = claims.subjects
+    if project and not enforcer.enforce(
+        subjects, "applications", action, rbac_name(project, namespace, name)
+    ):
+        raise permission_denied()
+    app = find_app(name, namespace) if namespace in ENABLED_NAMESPACES else None
+    if app is None:
+        raise app_not_found(name) if project else permission_denied()
+    if not enforcer.enforce(subjects, "applications", action, app.rbac_name()):
+        raise app_not_found(name) if project else permission_denied()
+    if project and app.project != project:
+        raise app_not_found(name)
+    return app

@@ -1,0 +1,210 @@
+"""The Argo CD REST endpoints the assistant uses (besides logs): session, account, applications."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from devstack.argocd import kube, world
+from devstack.argocd.access import get_app
+from devstack.argocd.auth import authenticate, claims_or_none, request_token
+from devstack.argocd.errors import INVALID_ARGUMENT, NOT_FOUND, UNAUTHENTICATED, ApiError
+from devstack.argocd.kube import JSON
+from devstack.argocd.masking import hide_secret_data
+from devstack.argocd.rbac import Enforcer
+from devstack.argocd.selectors import parse_selector
+from devstack.argocd.tokens import login
+
+Handler = Callable[[Request], Awaitable[Response]]
+RBAC_ACTIONS = ["get", "create", "update", "delete", "sync", "override", "action", "invoke"]
+RBAC_RESOURCES = [
+    "clusters",
+    "projects",
+    "applications",
+    "applicationsets",
+    "repositories",
+    "write-repositories",
+    "certificates",
+    "accounts",
+    "gpgkeys",
+    "logs",
+    "exec",
+    "extensions",
+]
+
+
+def api_errors(handler: Handler) -> Handler:
+    async def wrapped(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except ApiError as exc:
+            return exc.response()
+
+    return wrapped
+
+
+def enforcer_of(request: Request) -> Enforcer:
+    enforcer: Enforcer = request.app.state.enforcer
+    return enforcer
+
+
+@api_errors
+async def create_session(request: Request) -> Response:
+    try:
+        body = json.loads(await request.body() or b"{}")
+    except ValueError:
+        raise ApiError(INVALID_ARGUMENT, "invalid request body") from None
+    token = login(str(body.get("username", "")), str(body.get("password", "")))
+    if token is None:
+        raise ApiError(UNAUTHENTICATED, "Invalid username or password")
+    return JSONResponse({"token": token})
+
+
+async def userinfo(request: Request) -> Response:
+    claims = claims_or_none(request_token(request))
+    if claims is None:
+        return JSONResponse({})
+    return JSONResponse(
+        {"loggedIn": True, "username": claims.username, "iss": claims.issuer, "groups": list(claims.groups)}
+    )
+
+
+@api_errors
+async def can_i(request: Request) -> Response:
+    claims = authenticate(request)
+    resource, action = request.path_params["resource"], request.path_params["action"]
+    if action not in RBAC_ACTIONS:
+        raise ApiError(INVALID_ARGUMENT, f"[{' '.join(RBAC_ACTIONS)}] does not contain {action}")
+    if resource not in RBAC_RESOURCES:
+        raise ApiError(INVALID_ARGUMENT, f"[{' '.join(RBAC_RESOURCES)}] does not contain {resource}")
+    allowed = enforcer_of(request).enforce(
+        claims.subjects, resource, action, request.path_params["subresource"]
+    )
+    return JSONResponse({"value": "yes" if allowed else "no"})
+
+
+@api_errors
+async def list_applications(request: Request) -> Response:
+    claims = authenticate(request)
+    query = request.query_params
+    matches = parse_selector(query.get("selector", ""))
+    namespace = query.get("appNamespace", "")
+    projects = query.getlist("projects") or query.getlist("project")
+    name = query.get("name", "")
+    items = [
+        world.application(app)
+        for app in sorted(world.APPS, key=lambda a: a.name)
+        if (not namespace or app.namespace == namespace)
+        and app.namespace in world.ENABLED_NAMESPACES
+        and enforcer_of(request).enforce(claims.subjects, "applications", "get", app.rbac_name())
+        and (not name or app.name == name)
+        and (not projects or app.project in projects)
+        and matches(app.labels)
+    ]
+    return JSONResponse({"metadata": {"resourceVersion": "90211"}, "items": items or None})
+
+
+@api_errors
+async def get_application(request: Request) -> Response:
+    app = get_app(enforcer_of(request), authenticate(request), request, request.path_params["name"])
+    return JSONResponse(world.application(app))
+
+
+@api_errors
+async def resource_tree(request: Request) -> Response:
+    app = get_app(enforcer_of(request), authenticate(request), request, request.path_params["name"])
+    return JSONResponse(world.resource_tree(app))
+
+
+def _matches(query: Any, item: JSON, fields: dict[str, str]) -> bool:
+    return all(not query.get(param) or item.get(key, "") == query.get(param) for param, key in fields.items())
+
+
+@api_errors
+async def managed_resources(request: Request) -> Response:
+    app = get_app(enforcer_of(request), authenticate(request), request, request.path_params["name"])
+    fields = {"namespace": "namespace", "name": "name", "group": "group", "kind": "kind"}
+    items = []
+    for item in world.managed_resources(app):
+        if not _matches(request.query_params, item, fields):
+            continue
+        states = ("targetState", "liveState", "normalizedLiveState", "predictedLiveState")
+        parsed = [json.loads(item[k]) for k in states]
+        item = {
+            **item,
+            **{k: world.manifest_json(v) for k, v in zip(states, hide_secret_data(*parsed), strict=True)},
+        }
+        items.append(item)
+    return JSONResponse({"items": items})
+
+
+def _find_node(app: world.App, group: str, kind: str, namespace: str, name: str) -> JSON | None:
+    for obj in app.objects:
+        meta = obj["metadata"]
+        if (kube.group_of(obj["apiVersion"]), obj["kind"], meta["namespace"], meta["name"]) == (
+            group,
+            kind,
+            namespace,
+            name,
+        ):
+            return obj
+    return None
+
+
+@api_errors
+async def get_resource(request: Request) -> Response:
+    app = get_app(enforcer_of(request), authenticate(request), request, request.path_params["name"])
+    q = request.query_params
+    kind, group, name = q.get("kind", ""), q.get("group", ""), q.get("resourceName", "")
+    obj = _find_node(app, group, kind, q.get("namespace", ""), name)
+    if obj is None:
+        raise ApiError(INVALID_ARGUMENT, f"{kind} {group} {name} not found as part of application {app.name}")
+    (masked,) = hide_secret_data(obj)
+    return JSONResponse({"manifest": json.dumps(masked, separators=(",", ":"))})
+
+
+@api_errors
+async def list_events(request: Request) -> Response:
+    app = get_app(enforcer_of(request), authenticate(request), request, request.path_params["name"])
+    q = request.query_params
+    uid, name, namespace = q.get("resourceUID", ""), q.get("resourceName", ""), q.get("resourceNamespace", "")
+    if not (uid or name or namespace):
+        return JSONResponse({"metadata": {}, "items": world.app_events(app)})
+    found = any(
+        o["metadata"]["uid"] == uid
+        and o["metadata"]["name"] == name
+        and o["metadata"]["namespace"] == namespace
+        for o in app.objects
+    )
+    if not found:
+        raise ApiError(INVALID_ARGUMENT, f"{name} not found as part of application {app.name}")
+    return JSONResponse({"metadata": {}, "items": world.resource_events(app, uid)})
+
+
+async def api_not_found(request: Request) -> Response:
+    return ApiError(NOT_FOUND, "Not Found").response()
+
+
+def routes() -> list[BaseRoute]:
+    from devstack.argocd.podlogs import pod_logs
+
+    base = "/api/v1/applications/{name}"
+    return [
+        Route("/api/v1/session", create_session, methods=["POST"]),
+        Route("/api/v1/session/userinfo", userinfo, methods=["GET"]),
+        Route("/api/v1/account/can-i/{resource}/{action}/{subresource:path}", can_i, methods=["GET"]),
+        Route("/api/v1/applications", list_applications, methods=["GET"]),
+        Route(base, get_application, methods=["GET"]),
+        Route(base + "/resource-tree", resource_tree, methods=["GET"]),
+        Route(base + "/managed-resources", managed_resources, methods=["GET"]),
+        Route(base + "/resource", get_resource, methods=["GET"]),
+        Route(base + "/events", list_events, methods=["GET"]),
+        Route(base + "/logs", pod_logs, methods=["GET"]),
+        Route(base + "/pods/{podName}/logs", pod_logs, methods=["GET"]),
+        Route("/api/{rest:path}", api_not_found),
+    ]

@@ -1,0 +1,14 @@
+"""Options of the simulator (the same as its command line)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class SimulatorConfig:
+    extension_url: str | None = None  # backend of the `assistant` proxy extension (services[].url)
+    extension_headers: dict[str, str] = field(default_factory=dict)  # services[].headers
+    direct_route_url: str | None = None  # backend of `/assistant/…` (an Ingress rule on the Argo CD host)
+    static_dir: str | None = None  # host page: `/` and `/ui/<path>`
+    extensions_dir: str | None = None  # files concatenated into `/extensions.js`
