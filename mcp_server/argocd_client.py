@@ -1,0 +1,473 @@
+"""The one Argo CD REST client, shared by the MCP tools and the relay.
+
+One long-lived `httpx2.AsyncClient` per process (connections are reused across callers); the caller's token
+is passed to every method and sent as `Authorization: Bearer`. Errors form one hierarchy keyed on what a
+caller can do about them. No token ever appears in an exception message or a log line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import ssl
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import anyio
+import httpx2
+
+__all__ = [
+    "ArgoCDClient",
+    "ArgoCDError",
+    "ArgoCDTimeout",
+    "ArgoCDUnavailable",
+    "BadRequest",
+    "LogLine",
+    "LogTail",
+    "NotFound",
+    "PermissionDeniedOrNotFound",
+    "Unauthenticated",
+    "UserInfo",
+]
+
+_MAX_ERROR_TEXT = 400
+_MAX_LOG_LINE_BYTES = 16 * 1024
+
+
+class ArgoCDError(Exception):
+    """Any failure talking to Argo CD. `status` is the HTTP status when Argo CD answered, else None."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class Unauthenticated(ArgoCDError):
+    """401: no token, or an invalid or expired one."""
+
+
+class PermissionDeniedOrNotFound(ArgoCDError):
+    """403: Argo CD answers the same for a forbidden and a missing application."""
+
+
+class NotFound(ArgoCDError):
+    """404."""
+
+
+class BadRequest(ArgoCDError):
+    """400: Argo CD refused the arguments (e.g. a resource that is not part of the application)."""
+
+
+class ArgoCDUnavailable(ArgoCDError):
+    """Argo CD could not be reached, or answered with a server error (5xx)."""
+
+
+class ArgoCDTimeout(ArgoCDUnavailable):
+    """Argo CD did not answer in time; the message names which timeout ran out."""
+
+
+_STATUS_ERRORS: dict[int, type[ArgoCDError]] = {
+    400: BadRequest,
+    401: Unauthenticated,
+    403: PermissionDeniedOrNotFound,
+    404: NotFound,
+}
+
+
+def _error_for_status(status: int, text: str) -> ArgoCDError:
+    cls = _STATUS_ERRORS.get(status, ArgoCDUnavailable if status >= 500 else ArgoCDError)
+    return cls(f"Argo CD answered {status}: {text}", status=status)
+
+
+def _error_text(body: bytes) -> str:
+    """The `message` (or `error`) of an Argo CD error body, shortened; the raw text when it is not JSON."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        data = None
+    text = ""
+    if isinstance(data, dict):
+        text = str(data.get("message") or data.get("error") or "")
+    if not text:
+        text = body.decode("utf-8", "replace").strip() or "(empty body)"
+    return text[:_MAX_ERROR_TEXT]
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    logged_in: bool
+    username: str | None
+    groups: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LogLine:
+    pod: str
+    content: str
+    timestamp: str = ""
+
+
+@dataclass
+class LogTail:
+    """Log lines read until the stream ended or a cap was reached (`stopped` then says which)."""
+
+    lines: list[LogLine] = field(default_factory=list)
+    stopped: str | None = None
+    bytes_read: int = 0
+
+    @property
+    def truncated(self) -> bool:
+        return self.stopped is not None
+
+
+def _clean(params: Mapping[str, Any]) -> dict[str, str | list[str]]:
+    """Drops unset parameters; booleans in Argo CD's spelling."""
+    out: dict[str, str | list[str]] = {}
+    for key, value in params.items():
+        if value is None or value == "" or value == []:
+            continue
+        if isinstance(value, bool):
+            out[key] = "true" if value else "false"
+        elif isinstance(value, list | tuple):
+            out[key] = [str(v) for v in value]
+        else:
+            out[key] = str(value)
+    return out
+
+
+class ArgoCDClient:
+    """Async Argo CD API client. Create one per process, share it, `await aclose()` at shutdown."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        verify: bool | str | Path = True,
+        timeout: float = 15.0,
+        connect_timeout: float = 5.0,
+        max_connections: int = 200,
+        transport: httpx2.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.connect_timeout = connect_timeout
+        ssl_verify = verify if isinstance(verify, bool) else ssl.create_default_context(cafile=str(verify))
+        self._http = httpx2.AsyncClient(
+            base_url=self.base_url,
+            verify=ssl_verify,
+            timeout=httpx2.Timeout(timeout, connect=connect_timeout),
+            limits=httpx2.Limits(
+                max_connections=max_connections, max_keepalive_connections=max_connections // 4
+            ),
+            transport=transport,
+            trust_env=False,
+            follow_redirects=False,
+            headers={"Accept": "application/json", "User-Agent": "argocd-assistant"},
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> ArgoCDClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # -- plumbing -------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _headers(token: str | None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}"} if token else {}
+
+    def _timeout_error(self, exc: httpx2.TimeoutException, what: str) -> ArgoCDTimeout:
+        if isinstance(exc, httpx2.ConnectTimeout):
+            detail = f"connect timeout of {self.connect_timeout:g}s"
+        elif isinstance(exc, httpx2.PoolTimeout):
+            detail = f"connection pool timeout of {self.timeout:g}s"
+        elif isinstance(exc, httpx2.WriteTimeout):
+            detail = f"write timeout of {self.timeout:g}s"
+        else:
+            detail = f"read timeout of {self.timeout:g}s"
+        return ArgoCDTimeout(f"Argo CD at {self.base_url} did not answer {what} within the {detail}")
+
+    def _transport_error(self, exc: httpx2.TransportError, what: str) -> ArgoCDUnavailable:
+        kind = "connection failed" if isinstance(exc, httpx2.ConnectError) else type(exc).__name__
+        return ArgoCDUnavailable(f"Argo CD at {self.base_url} is unreachable ({kind}) for {what}")
+
+    async def _get_json(self, path: str, token: str | None, params: Mapping[str, Any] | None = None) -> Any:
+        what = f"GET {path}"
+        try:
+            response = await self._http.get(path, params=_clean(params or {}), headers=self._headers(token))
+        except httpx2.TimeoutException as exc:
+            raise self._timeout_error(exc, what) from None
+        except httpx2.TransportError as exc:
+            raise self._transport_error(exc, what) from None
+        if response.status_code >= 400:
+            raise _error_for_status(response.status_code, _error_text(response.content))
+        try:
+            return response.json()
+        except ValueError:
+            raise ArgoCDUnavailable(f"Argo CD answered {what} with a body that is not JSON") from None
+
+    @staticmethod
+    def _app_path(name: str, suffix: str = "") -> str:
+        return f"/api/v1/applications/{quote(name, safe='')}{suffix}"
+
+    # -- API ------------------------------------------------------------------------------------------
+
+    async def userinfo(self, token: str | None) -> UserInfo:
+        data = await self._get_json("/api/v1/session/userinfo", token)
+        data = data if isinstance(data, dict) else {}
+        return UserInfo(
+            logged_in=bool(data.get("loggedIn")),
+            username=data.get("username") or None,
+            groups=tuple(data.get("groups") or ()),
+        )
+
+    async def list_applications(
+        self,
+        token: str | None,
+        *,
+        projects: list[str] | None = None,
+        selector: str | None = None,
+        app_namespace: str | None = None,
+        name: str | None = None,
+    ) -> list[dict[str, Any]]:
+        params = {"projects": projects, "selector": selector, "appNamespace": app_namespace, "name": name}
+        data = await self._get_json("/api/v1/applications", token, params)
+        return list((data or {}).get("items") or [])
+
+    async def get_application(
+        self, token: str | None, name: str, *, app_namespace: str | None = None, project: str | None = None
+    ) -> dict[str, Any]:
+        params = {"appNamespace": app_namespace, "project": project}
+        return dict(await self._get_json(self._app_path(name), token, params))
+
+    async def resource_tree(
+        self, token: str | None, name: str, *, app_namespace: str | None = None, project: str | None = None
+    ) -> dict[str, Any]:
+        params = {"appNamespace": app_namespace, "project": project}
+        return dict(await self._get_json(self._app_path(name, "/resource-tree"), token, params))
+
+    async def managed_resources(
+        self, token: str | None, name: str, *, app_namespace: str | None = None, project: str | None = None
+    ) -> list[dict[str, Any]]:
+        params = {"appNamespace": app_namespace, "project": project}
+        data = await self._get_json(self._app_path(name, "/managed-resources"), token, params)
+        return list((data or {}).get("items") or [])
+
+    async def resource(
+        self,
+        token: str | None,
+        name: str,
+        *,
+        kind: str,
+        resource_name: str,
+        namespace: str | None = None,
+        group: str | None = None,
+        version: str | None = None,
+        app_namespace: str | None = None,
+        project: str | None = None,
+    ) -> dict[str, Any]:
+        """The live object of one resource of the application (Argo CD sends it as a JSON string)."""
+        params = {
+            "kind": kind,
+            "resourceName": resource_name,
+            "namespace": namespace,
+            "group": group,
+            "version": version,
+            "appNamespace": app_namespace,
+            "project": project,
+        }
+        data = await self._get_json(self._app_path(name, "/resource"), token, params)
+        manifest = (data or {}).get("manifest") or "{}"
+        try:
+            obj = json.loads(manifest) if isinstance(manifest, str) else manifest
+        except ValueError:
+            raise ArgoCDUnavailable("Argo CD answered a manifest that is not JSON") from None
+        return dict(obj or {})
+
+    async def events(
+        self,
+        token: str | None,
+        name: str,
+        *,
+        resource_uid: str | None = None,
+        resource_name: str | None = None,
+        resource_namespace: str | None = None,
+        app_namespace: str | None = None,
+        project: str | None = None,
+    ) -> list[dict[str, Any]]:
+        params = {
+            "resourceUID": resource_uid,
+            "resourceName": resource_name,
+            "resourceNamespace": resource_namespace,
+            "appNamespace": app_namespace,
+            "project": project,
+        }
+        data = await self._get_json(self._app_path(name, "/events"), token, params)
+        return list((data or {}).get("items") or [])
+
+    async def iter_logs(
+        self,
+        token: str | None,
+        name: str,
+        *,
+        pod_name: str | None = None,
+        kind: str | None = None,
+        group: str | None = None,
+        resource_name: str | None = None,
+        namespace: str | None = None,
+        container: str | None = None,
+        tail_lines: int | None = None,
+        since_seconds: int | None = None,
+        previous: bool = False,
+        filter: str | None = None,
+        app_namespace: str | None = None,
+        project: str | None = None,
+    ) -> AsyncGenerator[LogLine, None]:
+        """Yields log lines as they arrive. Stop iterating (or `aclose()`) and the response is closed at once.
+
+        Lines longer than 16 KiB are cut (the rest of that line is skipped, never buffered).
+        """
+        params = {
+            "podName": pod_name,
+            "kind": kind,
+            "group": group,
+            "resourceName": resource_name,
+            "namespace": namespace,
+            "container": container,
+            "tailLines": tail_lines,
+            "sinceSeconds": since_seconds,
+            "previous": previous or None,
+            "filter": filter,
+            "appNamespace": app_namespace,
+            "project": project,
+            "follow": False,
+        }
+        path = self._app_path(name, "/logs")
+        what = f"GET {path}"
+        request = self._http.build_request("GET", path, params=_clean(params), headers=self._headers(token))
+        try:
+            response = await self._http.send(request, stream=True)
+        except httpx2.TimeoutException as exc:
+            raise self._timeout_error(exc, what) from None
+        except httpx2.TransportError as exc:
+            raise self._transport_error(exc, what) from None
+        try:
+            if response.status_code >= 400:
+                body = b""
+                async for chunk in response.aiter_bytes():
+                    body += chunk
+                    if len(body) > 4096:
+                        break
+                raise _error_for_status(response.status_code, _error_text(body))
+            try:
+                async for raw in _split_lines(response.aiter_bytes()):
+                    line = _parse_log_line(raw)
+                    if line is None:
+                        continue
+                    if line is _END:
+                        return
+                    assert isinstance(line, LogLine)
+                    yield line
+            except httpx2.TimeoutException as exc:
+                raise self._timeout_error(exc, what) from None
+            except httpx2.TransportError as exc:
+                raise self._transport_error(exc, what) from None
+        finally:
+            await response.aclose()
+
+    async def logs(
+        self,
+        token: str | None,
+        name: str,
+        *,
+        max_lines: int,
+        max_bytes: int,
+        deadline_seconds: float | None = None,
+        **query: Any,
+    ) -> LogTail:
+        """Reads log lines until the stream ends or `max_lines`/`max_bytes`/the deadline is reached.
+
+        Reading stops (and the connection is closed) at the cap, so memory and time stay bounded even on an
+        endless stream. `query` takes the keyword arguments of `iter_logs`.
+        """
+        tail = LogTail()
+        with anyio.move_on_after(deadline_seconds if deadline_seconds is not None else float("inf")) as scope:
+            async with contextlib.aclosing(self.iter_logs(token, name, **query)) as lines:
+                async for line in lines:
+                    size = len(line.content.encode()) + 1
+                    if tail.bytes_read + size > max_bytes:
+                        tail.stopped = f"byte limit of {max_bytes} reached"
+                        break
+                    tail.lines.append(line)
+                    tail.bytes_read += size
+                    if len(tail.lines) >= max_lines:
+                        tail.stopped = f"line limit of {max_lines} reached"
+                        break
+        if scope.cancelled_caught and tail.stopped is None:
+            tail.stopped = f"time limit of {deadline_seconds:g}s reached"
+        return tail
+
+
+_END = object()
+
+
+def _parse_log_line(raw: bytes) -> LogLine | object | None:
+    """One NDJSON (or SSE `data:`) line → LogLine, `_END` for the `last` sentinel, None to skip."""
+    raw = raw.strip()
+    if raw.startswith(b"data:"):
+        raw = raw[5:].strip()
+    if not raw:
+        return None
+    try:
+        obj = json.loads(raw)
+    except ValueError:
+        # A cut over-long line is not valid JSON; keep its text rather than dropping it silently.
+        return LogLine(pod="", content=raw.decode("utf-8", "replace") + " …[line cut]")
+    if not isinstance(obj, dict):
+        return None
+    if "error" in obj and "result" not in obj:
+        err = obj["error"] if isinstance(obj["error"], dict) else {"message": str(obj["error"])}
+        status = int(err.get("http_code") or 500)
+        raise _error_for_status(status, str(err.get("message") or "error in log stream")[:_MAX_ERROR_TEXT])
+    result = obj.get("result")
+    if not isinstance(result, dict):
+        return None
+    if result.get("last"):
+        return _END
+    return LogLine(
+        pod=str(result.get("podName") or ""),
+        content=str(result.get("content") or ""),
+        timestamp=str(result.get("timeStampStr") or ""),
+    )
+
+
+async def _split_lines(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """Splits a byte stream on newlines with a bounded buffer: an over-long line is cut, its rest skipped."""
+    buffer = bytearray()
+    skipping = False
+    async for chunk in chunks:
+        start = 0
+        while True:
+            newline = chunk.find(b"\n", start)
+            piece = chunk[start:] if newline < 0 else chunk[start:newline]
+            if not skipping:
+                room = _MAX_LOG_LINE_BYTES - len(buffer)
+                buffer += piece[:room]
+                if len(piece) > room:
+                    skipping = True
+            if newline < 0:
+                break
+            yield bytes(buffer)
+            buffer.clear()
+            skipping = False
+            start = newline + 1
+    if buffer:
+        yield bytes(buffer)

@@ -1,0 +1,305 @@
+"""Tool arguments and results as pydantic models: their JSON schemas are the tools' input/output schemas."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from mcp_server.config import HARD_MAX_LOG_LINES
+
+_DNS_NAME = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"
+_KIND = r"^[A-Za-z][A-Za-z0-9]*$"
+_GROUP = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"
+
+Health = Literal["Healthy", "Progressing", "Degraded", "Suspended", "Missing", "Unknown"]
+
+
+# -- arguments ----------------------------------------------------------------------------------------
+
+
+class ToolArgs(ArgModelBase):
+    """Unknown arguments are an error the model can read, never silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+
+class AppArgs(ToolArgs):
+    application: str = Field(
+        description="Name of the Argo CD Application.", min_length=1, max_length=253, pattern=_DNS_NAME
+    )
+    app_namespace: str | None = Field(
+        None,
+        description="Namespace the Application object lives in; needed only for applications "
+        "outside Argo CD's "
+        "own namespace (apps in any namespace).",
+        min_length=1,
+        max_length=63,
+        pattern=_DNS_NAME,
+    )
+    project: str | None = Field(
+        None,
+        description="Argo CD project of the application (optional; narrows RBAC checks).",
+        min_length=1,
+        max_length=253,
+        pattern=_DNS_NAME,
+    )
+
+
+class ListApplicationsArgs(ToolArgs):
+    project: str | None = Field(
+        None,
+        description="Only applications of this Argo CD project.",
+        min_length=1,
+        max_length=253,
+        pattern=_DNS_NAME,
+    )
+    selector: str | None = Field(
+        None,
+        description="Label selector on the Application objects, e.g. 'team=payments,env!=dev'.",
+        min_length=1,
+        max_length=500,
+    )
+    app_namespace: str | None = Field(
+        None,
+        description="Only applications whose Application object lives in this namespace.",
+        min_length=1,
+        max_length=63,
+        pattern=_DNS_NAME,
+    )
+
+
+class GetApplicationArgs(AppArgs):
+    pass
+
+
+class GetResourceTreeArgs(AppArgs):
+    kind: str | None = Field(
+        None,
+        description="Only nodes of this kind, e.g. Pod or Deployment.",
+        min_length=1,
+        max_length=63,
+        pattern=_KIND,
+    )
+    health: Health | None = Field(None, description="Only nodes with this health status.")
+
+
+class ResourceRefArgs(AppArgs):
+    kind: str = Field(
+        description="Kind of the resource, e.g. Deployment, Pod, ConfigMap.",
+        min_length=1,
+        max_length=63,
+        pattern=_KIND,
+    )
+    name: str = Field(description="Name of the resource.", min_length=1, max_length=253, pattern=_DNS_NAME)
+    namespace: str | None = Field(
+        None,
+        description="Namespace of the resource; needed only when the name is ambiguous.",
+        min_length=1,
+        max_length=63,
+        pattern=_DNS_NAME,
+    )
+    group: str | None = Field(
+        None,
+        description="API group of the kind (e.g. apps); found from the resource tree when omitted.",
+        max_length=253,
+        pattern=r"^$|" + _GROUP,
+    )
+
+
+class GetManifestArgs(ResourceRefArgs):
+    pass
+
+
+class GetEventsArgs(AppArgs):
+    kind: str | None = Field(
+        None,
+        description="Kind of one resource whose events to return (with name); omit for the Application's "
+        "own events.",
+        min_length=1,
+        max_length=63,
+        pattern=_KIND,
+    )
+    name: str | None = Field(
+        None, description="Name of that resource.", min_length=1, max_length=253, pattern=_DNS_NAME
+    )
+    namespace: str | None = Field(
+        None,
+        description="Namespace of that resource, when ambiguous.",
+        min_length=1,
+        max_length=63,
+        pattern=_DNS_NAME,
+    )
+
+    @model_validator(mode="after")
+    def _kind_and_name_together(self) -> GetEventsArgs:
+        if (self.kind is None) != (self.name is None):
+            raise ValueError("pass both kind and name (one resource), or neither (the Application's events)")
+        return self
+
+
+class GetLogsArgs(AppArgs):
+    pod: str | None = Field(
+        None,
+        description="Name of one pod to read logs from.",
+        min_length=1,
+        max_length=253,
+        pattern=_DNS_NAME,
+    )
+    kind: str | None = Field(
+        None,
+        description="Or a workload kind whose pods to read (Deployment, StatefulSet, DaemonSet, Job, ...).",
+        min_length=1,
+        max_length=63,
+        pattern=_KIND,
+    )
+    name: str | None = Field(
+        None, description="Name of that workload.", min_length=1, max_length=253, pattern=_DNS_NAME
+    )
+    namespace: str | None = Field(
+        None,
+        description="Namespace of the pod or workload, when ambiguous.",
+        min_length=1,
+        max_length=63,
+        pattern=_DNS_NAME,
+    )
+    container: str | None = Field(
+        None,
+        description="Container name (required by Kubernetes when the pod has several).",
+        min_length=1,
+        max_length=63,
+        pattern=_DNS_NAME,
+    )
+    tail_lines: int | None = Field(
+        None, description="Number of most recent lines per pod (default 100).", ge=1, le=HARD_MAX_LOG_LINES
+    )
+    since_seconds: int | None = Field(
+        None, description="Only lines newer than this many seconds.", ge=1, le=7 * 86400
+    )
+    previous: bool = Field(False, description="Logs of the previous (crashed) container instance.")
+    filter: str | None = Field(
+        None,
+        description="Only lines containing this text (case-insensitive); a leading '!' inverts.",
+        min_length=1,
+        max_length=200,
+    )
+
+    @model_validator(mode="after")
+    def _one_target(self) -> GetLogsArgs:
+        if self.pod is not None and (self.kind is not None or self.name is not None):
+            raise ValueError("pass either pod, or kind and name of a workload, not both")
+        if self.pod is None and (self.kind is None or self.name is None):
+            raise ValueError("pass pod=<pod name>, or kind and name of a workload (e.g. kind=Deployment)")
+        return self
+
+
+# -- results ------------------------------------------------------------------------------------------
+
+
+class Result(BaseModel):
+    truncated: bool = Field(False, description="True when something was left out; see the text's note.")
+
+
+class AppRow(BaseModel):
+    name: str
+    app_namespace: str
+    project: str
+    sync: str
+    health: str
+    repo: str
+    path: str
+    revision: str
+    destination: str
+
+
+class ApplicationList(Result):
+    applications: list[AppRow]
+    total: int = Field(description="Applications matched, before any cut.")
+
+
+class Operation(BaseModel):
+    phase: str
+    message: str
+    started_at: str
+    finished_at: str
+    revision: str
+
+
+class HistoryEntry(BaseModel):
+    id: int
+    revision: str
+    deployed_at: str
+
+
+class ResourceSummary(BaseModel):
+    total: int
+    by_health: dict[str, int]
+    by_sync: dict[str, int]
+    attention: list[str] = Field(description="Resources not Healthy or not Synced.")
+
+
+class ApplicationDetail(Result):
+    name: str
+    app_namespace: str
+    project: str
+    sync: str
+    sync_revision: str
+    health: str
+    health_message: str
+    repo: str
+    path: str
+    revision: str
+    destination: str
+    conditions: list[str]
+    operation: Operation | None
+    history: list[HistoryEntry]
+    resources: ResourceSummary
+
+
+class TreeNode(BaseModel):
+    kind: str
+    group: str
+    namespace: str
+    name: str
+    health: str
+    message: str
+    parent: str = Field(description="Kind/name of the parent node, empty for top-level resources.")
+    info: str
+
+
+class ResourceTree(Result):
+    application: str
+    nodes: list[TreeNode]
+    total: int = Field(description="Nodes matched, before any cut.")
+
+
+class Manifest(Result):
+    kind: str
+    group: str
+    namespace: str
+    name: str
+    yaml: str = Field(description="Live manifest without managedFields and noise; Secret values masked.")
+
+
+class Event(BaseModel):
+    last_seen: str
+    type: str
+    reason: str
+    object: str
+    message: str
+    count: int
+
+
+class Events(Result):
+    application: str
+    object: str = Field(description="Kind/name the events are about; the Application when empty.")
+    events: list[Event]
+
+
+class Logs(Result):
+    application: str
+    target: str
+    container: str
+    pods: list[str]
+    lines: list[str] = Field(description="Redacted log lines, oldest first ('pod | line' when several pods).")

@@ -1,0 +1,155 @@
+"""The MCP server: tool registration (once, read-only filtering included), lifespan, HTTP app."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, cast
+
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.tools import Tool
+from mcp.server.mcpserver.utilities.func_metadata import FuncMetadata
+from mcp.server.transport_security import TransportSecuritySettings
+from mcp_types import CallToolResult, TextContent
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mcp_server.argocd_client import ArgoCDClient, ArgoCDError
+from mcp_server.config import Settings
+from mcp_server.identity import resolve_caller
+from mcp_server.tools import TOOLS, Call, ToolSpec, error_for
+
+__all__ = ["AppState", "build_http_app", "build_server", "selected_tools"]
+
+log = logging.getLogger("mcp_server")
+
+INSTRUCTIONS = (
+    "Tools to inspect Argo CD applications with the caller's own Argo CD permissions. Start with "
+    "get_application or get_resource_tree, then get_events, get_manifest and get_logs for the failing "
+    "resource. Everything is read-only; outputs are capped and say when they were cut."
+)
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    client: ArgoCDClient
+
+
+def selected_tools(settings: Settings) -> list[ToolSpec]:
+    """The tools this server exposes: in read-only mode only those annotated read-only (decided once)."""
+    return [t for t in TOOLS if not settings.mcp_read_only or (t.annotations.read_only_hint is True)]
+
+
+def _make_tool(spec: ToolSpec, settings: Settings) -> Tool:
+    async def run(ctx: Context, **kwargs: Any) -> CallToolResult:
+        args = spec.args.model_construct(**kwargs)
+        state = cast(AppState, ctx.request_context.lifespan_context)
+        call = Call(
+            client=state.client, settings=state.settings, caller=resolve_caller(ctx.headers, settings)
+        )
+        try:
+            result, text = await spec.handler(call, args)
+        except ArgoCDError as exc:
+            raise error_for(exc, args) from None
+        return CallToolResult(
+            content=[TextContent(type="text", text=text)], structured_content=result.model_dump(mode="json")
+        )
+
+    run.__name__ = spec.name
+    metadata = FuncMetadata(arg_model=spec.args, output_model=spec.output)
+    return Tool(
+        fn=run,
+        name=spec.name,
+        title=spec.title,
+        description=spec.description,
+        parameters=spec.args.model_json_schema(by_alias=True),
+        fn_metadata=metadata,
+        is_async=True,
+        context_kwarg="ctx",
+        annotations=spec.annotations,
+    )
+
+
+def build_server(settings: Settings) -> MCPServer[AppState]:
+    """An MCPServer with the Argo CD toolset; its lifespan owns the one ArgoCDClient of the process."""
+
+    @asynccontextmanager
+    async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
+        client = ArgoCDClient(
+            settings.argocd_server,
+            verify=settings.verify,
+            timeout=settings.argocd_timeout,
+            connect_timeout=settings.argocd_connect_timeout,
+        )
+        try:
+            yield AppState(settings=settings, client=client)
+        finally:
+            await client.aclose()
+
+    server: MCPServer[AppState] = MCPServer(
+        "argocd-assistant",
+        instructions=INSTRUCTIONS,
+        version="0.1.0",
+        lifespan=lifespan,
+        tools=[_make_tool(spec, settings) for spec in selected_tools(settings)],
+        log_level="WARNING",
+    )
+
+    async def healthz(_: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    server.custom_route("/healthz", methods=["GET"])(healthz)
+
+    return server
+
+
+def host_allowed(host: str, patterns: list[str]) -> bool:
+    """Host header (port ignored) against patterns where '*' matches anything; '*' alone allows all."""
+    name = host.strip().lower()
+    if name.startswith("["):
+        name = name[: name.find("]") + 1]
+    elif name.count(":") == 1:
+        name = name.split(":", 1)[0]
+    return any(re.fullmatch(re.escape(p.lower()).replace(r"\*", ".*"), name) for p in patterns)
+
+
+class HostCheck:
+    """DNS-rebinding guard that also accepts a Kubernetes Service name; /healthz is exempt (kubelet probes
+    use the pod IP)."""
+
+    def __init__(self, app: ASGIApp, patterns: list[str]) -> None:
+        self.app = app
+        self.patterns = patterns
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("path") != "/healthz":
+            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
+            host = headers.get("host", "")
+            origin = headers.get("origin", "")
+            origin_host = origin.split("://", 1)[-1] if origin else ""
+            if not host_allowed(host, self.patterns) or (
+                origin and not host_allowed(origin_host, self.patterns)
+            ):
+                log.warning("refused request with a Host/Origin that is not allowed")
+                await PlainTextResponse("Host or Origin not allowed", status_code=421)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def build_http_app(settings: Settings, server: MCPServer[AppState] | None = None) -> ASGIApp:
+    """Streamable HTTP at /mcp (stateless, JSON responses: a new session per question costs nothing) and
+    /healthz. Run it under uvicorn; its lifespan starts the session manager and the Argo CD client."""
+    server = server or build_server(settings)
+    app = server.streamable_http_app(
+        streamable_http_path="/mcp",
+        stateless_http=True,
+        json_response=True,
+        transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
+    )
+    app.add_middleware(HostCheck, patterns=list(settings.mcp_allowed_hosts))
+    return app

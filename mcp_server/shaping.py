@@ -1,0 +1,319 @@
+"""Output shaping: what a model reads. Pure functions shared by the MCP tools and the relay's context.
+
+Everything here is bounded: each function that can produce text takes a byte cap and says so in the text
+(an explicit truncation note) when it cut something.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+__all__ = [
+    "MASK",
+    "EventSummary",
+    "cap_bytes",
+    "clean_manifest",
+    "format_event",
+    "manifest_to_yaml",
+    "redact",
+    "redact_log_lines",
+    "shape_events",
+    "shape_log_lines",
+    "summarize_events",
+    "truncation_note",
+]
+
+MASK = "********"
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+
+# Metadata that changes on every write and tells a reader nothing about why something is broken.
+_NOISY_METADATA = ("managedFields", "resourceVersion", "uid", "generation", "selfLink")
+_NOISY_ANNOTATIONS = (LAST_APPLIED, "deployment.kubernetes.io/revision-history")
+# Per-container status fields that are ids, not state.
+_NOISY_CONTAINER_STATUS = ("containerID", "imageID")
+
+
+def truncation_note(shown: int, total: int, unit: str = "bytes") -> str:
+    return f"[truncated: showing {shown} of {total} {unit}; ask for less (a narrower filter) to see the rest]"
+
+
+def cap_bytes(text: str, max_bytes: int) -> tuple[str, bool]:
+    """Cuts `text` to at most `max_bytes` UTF-8 bytes, note included; returns (text, truncated)."""
+    data = text.encode()
+    if len(data) <= max_bytes:
+        return text, False
+    note = "\n" + truncation_note(0, len(data))
+    room = max(0, max_bytes - len(note.encode()) - 8)
+    head = data[:room].decode("utf-8", "ignore")
+    note = "\n" + truncation_note(len(head.encode()), len(data))
+    return head + note, True
+
+
+# -- redaction ----------------------------------------------------------------------------------------
+
+_R = "[REDACTED]"
+_SECRET_KEY = (
+    r"(?:[A-Za-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key"
+    r"|private[_-]?key|credentials?)[A-Za-z0-9_.-]*)"
+)
+_REDACTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(
+            r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)", re.S
+        ),
+        "[REDACTED PRIVATE KEY]",
+    ),
+    (re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"), "[REDACTED JWT]"),
+    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{6,}"), r"\1 " + _R),
+    (re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA)[0-9A-Z]{16}\b"), "[REDACTED AWS KEY]"),
+    (
+        re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,255}|github_pat_[A-Za-z0-9_]{20,255})\b"),
+        "[REDACTED GITHUB TOKEN]",
+    ),
+    (re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), "[REDACTED SLACK TOKEN]"),
+    (re.compile(r"\bsk-(?:proj-|svcacct-|admin-|ant-)?[A-Za-z0-9_-]{20,}"), "[REDACTED API KEY]"),
+    # user:password@ in URLs
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^\s:/@]+):[^\s@/]+@"), r"\1:" + _R + "@"),
+    # key=value, key: value, "key": "value" for secret-looking keys
+    (
+        re.compile(
+            r"(?i)(?P<key>[\"']?"
+            + _SECRET_KEY
+            + r"[\"']?)(?P<sep>\s*[=:]\s*)(?P<q>[\"']?)(?P<val>[^\s\"',;&}]+)"
+        ),
+        r"\g<key>\g<sep>\g<q>" + _R,
+    ),
+)
+
+
+def redact(text: str) -> str:
+    """Masks credentials in free text (logs, event messages): tokens, keys, password-style pairs."""
+    for pattern, replacement in _REDACTIONS:
+        text = pattern.sub(replacement, text)
+    return text.replace(_R + _R, _R)
+
+
+# -- manifests ----------------------------------------------------------------------------------------
+
+
+def _is_secret(obj: Mapping[str, Any]) -> bool:
+    return obj.get("kind") == "Secret" and str(obj.get("apiVersion", "v1")) == "v1"
+
+
+def _drop_empty(value: Any) -> Any:
+    if isinstance(value, dict):
+        out = {k: _drop_empty(v) for k, v in value.items()}
+        return {k: v for k, v in out.items() if v not in (None, {}, [])}
+    if isinstance(value, list):
+        return [_drop_empty(v) for v in value]
+    return value
+
+
+def clean_manifest(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy without managedFields, the last-applied annotation, write-noise metadata and empty fields;
+    Secret `data`/`stringData` values masked (again: Argo CD's own masking is not relied upon)."""
+    out: dict[str, Any] = copy.deepcopy(dict(obj))
+    meta = out.get("metadata")
+    if isinstance(meta, dict):
+        for key in _NOISY_METADATA:
+            meta.pop(key, None)
+        annotations = meta.get("annotations")
+        if isinstance(annotations, dict):
+            for key in _NOISY_ANNOTATIONS:
+                annotations.pop(key, None)
+        for ref in meta.get("ownerReferences") or []:
+            if isinstance(ref, dict):
+                ref.pop("uid", None)
+    status = out.get("status")
+    if isinstance(status, dict):
+        for key in ("containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses"):
+            for cs in status.get(key) or []:
+                if isinstance(cs, dict):
+                    for noisy in _NOISY_CONTAINER_STATUS:
+                        cs.pop(noisy, None)
+    if _is_secret(out):
+        for key in ("data", "stringData"):
+            if isinstance(out.get(key), dict):
+                out[key] = dict.fromkeys(out[key], MASK)
+    return dict(_drop_empty(out))
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _str_representer(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in data and len(data) < 20000 else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_Dumper.add_representer(str, _str_representer)
+
+
+def manifest_to_yaml(obj: Mapping[str, Any], max_bytes: int) -> tuple[str, bool]:
+    """Cleaned (see `clean_manifest`) YAML of a Kubernetes object, capped; returns (yaml, truncated)."""
+    cleaned = _shorten_strings(clean_manifest(obj), max_bytes)
+    text = yaml.dump(cleaned, Dumper=_Dumper, sort_keys=False, width=200, allow_unicode=True)
+    return cap_bytes(text, max_bytes)
+
+
+def _shorten_strings(value: Any, limit: int) -> Any:
+    """Cuts string values longer than the whole output may be, so a huge ConfigMap is not dumped in full
+    only to be cut afterwards (time and memory stay proportional to the cap)."""
+    if isinstance(value, str) and len(value) > limit:
+        return value[:limit] + f"... [value cut: {len(value)} characters]"
+    if isinstance(value, dict):
+        return {k: _shorten_strings(v, limit) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shorten_strings(v, limit) for v in value]
+    return value
+
+
+# -- events -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventSummary:
+    last_seen: str
+    type: str
+    reason: str
+    object: str
+    message: str
+    count: int
+
+
+def _event_time(ev: Mapping[str, Any]) -> str:
+    series = ev.get("series") if isinstance(ev.get("series"), dict) else {}
+    return str(
+        ev.get("lastTimestamp")
+        or (series or {}).get("lastObservedTime")
+        or ev.get("eventTime")
+        or ev.get("firstTimestamp")
+        or (ev.get("metadata") or {}).get("creationTimestamp")
+        or ""
+    )
+
+
+def _event_count(ev: Mapping[str, Any]) -> int:
+    series = ev.get("series") if isinstance(ev.get("series"), dict) else None
+    count = (series or {}).get("count") or ev.get("count") or 1
+    try:
+        return max(1, int(count))
+    except (TypeError, ValueError):
+        return 1
+
+
+def summarize_events(items: Iterable[Mapping[str, Any]], max_items: int) -> tuple[list[EventSummary], int]:
+    """Events newest first, deduplicated on (reason, message, object) with counts summed, redacted;
+    returns (at most `max_items` summaries, how many distinct events were left out)."""
+    merged: dict[tuple[str, str, str], EventSummary] = {}
+    for ev in items:
+        obj = ev.get("involvedObject") or ev.get("regarding") or {}
+        ref = f"{obj.get('kind', '')}/{obj.get('name', '')}".strip("/")
+        message = redact(" ".join(str(ev.get("message") or ev.get("note") or "").split()))
+        reason = str(ev.get("reason") or "")
+        key = (reason, message, ref)
+        summary = EventSummary(
+            last_seen=_event_time(ev),
+            type=str(ev.get("type") or "Normal"),
+            reason=reason,
+            object=ref,
+            message=message,
+            count=_event_count(ev),
+        )
+        if key in merged:
+            prev = merged[key]
+            summary = EventSummary(
+                last_seen=max(prev.last_seen, summary.last_seen),
+                type=summary.type,
+                reason=reason,
+                object=ref,
+                message=message,
+                count=prev.count + summary.count,
+            )
+        merged[key] = summary
+    ordered = sorted(merged.values(), key=lambda e: e.last_seen, reverse=True)
+    return ordered[:max_items], max(0, len(ordered) - max_items)
+
+
+def format_event(ev: EventSummary) -> str:
+    count = f" (x{ev.count})" if ev.count > 1 else ""
+    return f"{ev.last_seen} {ev.type} {ev.reason} {ev.object}{count}: {ev.message}"
+
+
+def shape_events(items: Iterable[Mapping[str, Any]], max_items: int, max_bytes: int) -> tuple[str, bool]:
+    """Events as compact text lines (newest first, deduplicated, redacted), capped in items and bytes."""
+    events, omitted = summarize_events(items, max_items)
+    if not events:
+        return "No events.", False
+    lines = [format_event(ev) for ev in events]
+    if omitted:
+        lines.append(f"[{omitted} older distinct events not shown]")
+    text, cut = cap_bytes("\n".join(lines), max_bytes)
+    return text, cut or omitted > 0
+
+
+# -- logs ---------------------------------------------------------------------------------------------
+
+
+_KEY_BEGIN = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----")
+_KEY_END = re.compile(r"-----END [A-Z0-9 ]*PRIVATE KEY-----")
+_BASE64_LINE = re.compile(r"^\s*[A-Za-z0-9+/]{40,}={0,2}\s*$")
+
+
+def redact_log_lines(contents: Iterable[str]) -> list[str]:
+    """Redacts log lines one by one, plus what spans lines: a private key block logged line by line (and
+    bare base64 blobs, e.g. the middle of a key whose BEGIN line is outside the tail) is replaced whole."""
+    out: list[str] = []
+    in_key = False
+    for content in contents:
+        if in_key:
+            if _KEY_END.search(content):
+                in_key = False
+                continue
+            if _BASE64_LINE.match(content):
+                continue
+            in_key = False
+        if _KEY_BEGIN.search(content) and not _KEY_END.search(content):
+            in_key = True
+            out.append("[REDACTED PRIVATE KEY]")
+            continue
+        if _BASE64_LINE.match(content):
+            out.append("[REDACTED BASE64 DATA]")
+            continue
+        out.append(redact(content))
+    return out
+
+
+def shape_log_lines(lines: Iterable[tuple[str, str]], max_bytes: int, *, show_pod: bool) -> tuple[str, bool]:
+    """(pod, content) pairs → redacted text, keeping the NEWEST lines within `max_bytes` (a tail)."""
+    pairs = list(lines)
+    by_pod: dict[str, list[int]] = {}
+    for i, (pod, _) in enumerate(pairs):
+        by_pod.setdefault(pod, []).append(i)
+    rendered: list[str] = [""] * len(pairs)
+    # Key blocks are tracked per pod (pods interleave); a collapsed block leaves its pod's last slots empty.
+    for pod, indexes in by_pod.items():
+        for i, text in zip(indexes, redact_log_lines(pairs[i][1] for i in indexes), strict=False):
+            rendered[i] = f"{pod} | {text}" if show_pod else text
+    rendered = [r for r in rendered if r]
+    total = sum(len(r.encode()) + 1 for r in rendered)
+    if total <= max_bytes:
+        return "\n".join(rendered), False
+    kept: list[str] = []
+    budget = max_bytes - 120
+    for line in reversed(rendered):
+        size = len(line.encode()) + 1
+        if size > budget:
+            break
+        kept.append(line)
+        budget -= size
+    kept.reverse()
+    note = f"[truncated: oldest {len(rendered) - len(kept)} of {len(rendered)} lines not shown (byte limit)]"
+    return "\n".join([note, *kept]), True

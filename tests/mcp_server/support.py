@@ -1,0 +1,42 @@
+"""Helpers shared by the MCP server tests: a server for a demo user, result accessors."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from mcp import Client
+from mcp_types import CallToolResult, TextContent
+
+from devstack.argocd.world import token_for
+from mcp_server.config import Settings
+from mcp_server.server import build_server
+
+
+def settings_for(argocd_url: str, user: str | None = "admin", **overrides: Any) -> Settings:
+    overrides.setdefault("argocd_token", token_for(user) if user else None)
+    return Settings(argocd_server=argocd_url, **overrides)
+
+
+@asynccontextmanager
+async def connect(argocd_url: str, user: str | None = "admin", **overrides: Any) -> AsyncIterator[Client]:
+    """An in-memory MCP client to a server whose ARGOCD_TOKEN is `user`'s."""
+    async with Client(build_server(settings_for(argocd_url, user, **overrides))) as client:
+        yield client
+
+
+def text(result: CallToolResult) -> str:
+    return "\n".join(block.text for block in result.content if isinstance(block, TextContent))
+
+
+def ok(result: CallToolResult) -> dict[str, Any]:
+    """Structured content of a successful result (fails the test with the error text otherwise)."""
+    assert not result.is_error, text(result)
+    assert result.structured_content is not None
+    return dict(result.structured_content)
+
+
+def error(result: CallToolResult) -> str:
+    assert result.is_error, f"expected a tool error, got: {text(result)[:500]}"
+    return text(result)

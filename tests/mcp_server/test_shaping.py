@@ -1,0 +1,185 @@
+"""Output shaping: manifests, Secret masking, events, redaction, byte caps."""
+
+from __future__ import annotations
+
+import yaml
+
+from mcp_server.shaping import (
+    MASK,
+    cap_bytes,
+    clean_manifest,
+    manifest_to_yaml,
+    redact,
+    shape_events,
+    shape_log_lines,
+    summarize_events,
+)
+
+
+def test_cap_bytes_keeps_short_text_untouched() -> None:
+    assert cap_bytes("hello", 100) == ("hello", False)
+
+
+def test_cap_bytes_cuts_to_the_limit_with_an_explicit_note_and_never_splits_a_character() -> None:
+    text, cut = cap_bytes("é" * 5000, 1000)
+    assert cut
+    assert len(text.encode()) <= 1000
+    assert "[truncated: showing" in text
+    assert "of 10000 bytes" in text
+    text.encode().decode()  # valid UTF-8
+
+
+def _deployment() -> dict[str, object]:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {
+            "name": "web",
+            "namespace": "shop",
+            "uid": "1234",
+            "resourceVersion": "99",
+            "generation": 4,
+            "creationTimestamp": "2024-01-01T00:00:00Z",
+            "managedFields": [{"manager": "kubectl", "fieldsV1": {"f:spec": {}}}],
+            "annotations": {
+                "kubectl.kubernetes.io/last-applied-configuration": '{"secret":"x"}',
+                "team": "shop",
+            },
+            "labels": {},
+        },
+        "spec": {"replicas": 2, "paused": None},
+        "status": {"replicas": 2},
+    }
+
+
+def test_clean_manifest_drops_managed_fields_last_applied_and_write_noise_but_keeps_what_matters() -> None:
+    out = clean_manifest(_deployment())
+    meta = out["metadata"]
+    for noisy in ("managedFields", "uid", "resourceVersion", "generation"):
+        assert noisy not in meta
+    assert meta["annotations"] == {"team": "shop"}
+    assert "labels" not in meta  # empty
+    assert meta["creationTimestamp"] == "2024-01-01T00:00:00Z"
+    assert out["spec"] == {"replicas": 2}
+    assert out["status"] == {"replicas": 2}
+
+
+def test_clean_manifest_does_not_modify_its_input() -> None:
+    original = _deployment()
+    clean_manifest(original)
+    assert "managedFields" in original["metadata"]  # type: ignore[operator]
+
+
+def test_secret_values_are_masked_again_even_when_argo_cd_did_not() -> None:
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "s"},
+        "data": {"password": "aHVudGVyMg==", "user": "YWRtaW4="},
+        "stringData": {"token": "plain"},
+    }
+    out = clean_manifest(secret)
+    assert out["data"] == {"password": MASK, "user": MASK}
+    assert out["stringData"] == {"token": MASK}
+    text, _ = manifest_to_yaml(secret, 10000)
+    assert "aHVudGVy" not in text
+    assert "plain" not in text
+
+
+def test_manifest_yaml_is_valid_yaml_and_capped_with_a_note() -> None:
+    text, cut = manifest_to_yaml(_deployment(), 10000)
+    assert not cut
+    assert yaml.safe_load(text)["kind"] == "Deployment"
+    big = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "big"},
+        "data": {"k": "x" * 2_000_000},
+    }
+    text, cut = manifest_to_yaml(big, 16000)
+    assert cut
+    assert len(text.encode()) <= 16000
+    assert "[truncated" in text
+
+
+def _event(reason: str, message: str, when: str, count: int = 1, kind: str = "Pod") -> dict[str, object]:
+    return {
+        "reason": reason,
+        "message": message,
+        "type": "Warning",
+        "count": count,
+        "lastTimestamp": when,
+        "involvedObject": {"kind": kind, "name": "p"},
+    }
+
+
+def test_events_are_newest_first_deduplicated_with_counts_summed_and_capped() -> None:
+    items = [
+        _event("BackOff", "Back-off restarting", "2024-01-01T00:00:01Z", 3),
+        _event("Pulled", "Pulled image", "2024-01-01T00:00:05Z"),
+        _event("BackOff", "Back-off restarting", "2024-01-01T00:00:09Z", 4),
+        _event("Scheduled", "Assigned", "2024-01-01T00:00:00Z"),
+    ]
+    events, omitted = summarize_events(items, max_items=2)
+    assert [e.reason for e in events] == ["BackOff", "Pulled"]
+    assert events[0].count == 7
+    assert events[0].last_seen == "2024-01-01T00:00:09Z"
+    assert omitted == 1
+    text, cut = shape_events(items, max_items=2, max_bytes=5000)
+    assert cut
+    assert "(x7)" in text
+    assert "1 older distinct events not shown" in text
+
+
+def test_event_messages_are_redacted() -> None:
+    text, _ = shape_events([_event("Failed", "pull failed: password=hunter2", "t")], 10, 1000)
+    assert "hunter2" not in text
+
+
+def test_redact_masks_common_credential_shapes() -> None:
+    samples = {
+        "Authorization: Bearer abcdef123456789": "abcdef123456789",
+        "user=admin password=hunter2 ok": "hunter2",
+        '{"client_secret": "s3cr3t-value"}': "s3cr3t-value",
+        "DB_PASSWORD: swordfish": "swordfish",
+        "token=abc.def.ghi": "abc.def.ghi",
+        "key AKIAIOSFODNN7EXAMPLE loaded": "AKIAIOSFODNN7EXAMPLE",
+        "gh token ghp_" + "a" * 36: "ghp_" + "a" * 36,
+        "slack xoxb-1234567890-abcdefghij": "xoxb-1234567890-abcdefghij",
+        "openai sk-proj-" + "b" * 40: "sk-proj-" + "b" * 40,
+        "jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl": "eyJhbGciOiJIUzI1NiJ9",
+        "url https://bob:pa55word@git.example.com/repo": "pa55word",
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIEabc\n-----END RSA PRIVATE KEY-----": "MIIEabc",
+    }
+    for text, secret in samples.items():
+        out = redact(text)
+        assert secret not in out, (text, out)
+        assert "REDACTED" in out
+
+
+def test_redact_leaves_ordinary_log_lines_alone() -> None:
+    line = "INFO event id=42 queue=ingest lag_ms=3 shard=2 status=ok"
+    assert redact(line) == line
+
+
+def test_a_private_key_logged_line_by_line_is_removed_whole() -> None:
+    lines = [
+        ("p", "starting"),
+        ("p", "-----BEGIN PRIVATE KEY-----"),
+        ("p", "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj"),
+        ("p", "MzEfYyjiWA4R4/M2bS1GB4t7NXp98C3SC6dVMvDuictGeurT8jNbvJZHtCSuYEvu"),
+        ("p", "-----END PRIVATE KEY-----"),
+        ("p", "done"),
+    ]
+    text, cut = shape_log_lines(lines, 10000, show_pod=False)
+    assert not cut
+    assert text.split("\n") == ["starting", "[REDACTED PRIVATE KEY]", "done"]
+
+
+def test_log_shaping_keeps_the_newest_lines_within_the_byte_cap() -> None:
+    lines = [("pod-a", f"line {i}") for i in range(1000)]
+    text, cut = shape_log_lines(lines, 2000, show_pod=True)
+    assert cut
+    assert len(text.encode()) <= 2000
+    assert text.startswith("[truncated: oldest")
+    assert text.endswith("pod-a | line 999")

@@ -1,0 +1,164 @@
+"""Streamable HTTP under uvicorn (identity per request, scope, Host checks) and stdio as a subprocess."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio
+import httpx2
+import pytest
+from mcp import Client, StdioServerParameters
+from mcp.client.streamable_http import streamable_http_client
+
+from devstack.argocd.world import token_for
+from devstack.servers import serve_in_thread
+from mcp_server.scope import sign_scope
+from mcp_server.server import build_http_app
+from tests.mcp_server.support import error, ok, settings_for, text
+
+pytestmark = pytest.mark.anyio
+
+KEY = b"shared-scope-key"
+SERVICE = token_for("assistant-service")
+
+
+@pytest.fixture
+def mcp_url(argocd_url: str) -> Iterator[str]:
+    settings = settings_for(
+        argocd_url,
+        None,
+        assistant_scope_key=KEY.decode(),
+        scoped_token_sha256=hashlib.sha256(SERVICE.encode()).hexdigest(),
+    )
+    with serve_in_thread(build_http_app(settings)) as url:
+        yield f"{url}/mcp"
+
+
+@asynccontextmanager
+async def _client(url: str, headers: dict[str, str]) -> AsyncIterator[Client]:
+    async with (
+        httpx2.AsyncClient(headers=headers, timeout=30) as http,
+        Client(streamable_http_client(url, http_client=http)) as client,
+    ):
+        yield client
+
+
+def _bearer(user: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token_for(user)}"}
+
+
+async def _call(url: str, headers: dict[str, str], tool: str, arguments: dict[str, Any]) -> Any:
+    async with _client(url, headers) as client:
+        return await client.call_tool(tool, arguments)
+
+
+async def test_two_users_calling_at_once_each_see_only_their_own_data(argocd_url: str, mcp_url: str) -> None:
+    httpx2.delete(f"{argocd_url}/_devstack/requests")
+    results: dict[str, Any] = {}
+
+    async def run(user: str) -> None:
+        for _ in range(3):
+            results[user] = await _call(mcp_url, _bearer(user), "list_applications", {})
+
+    async with anyio.create_task_group() as group:
+        for user in ("alice", "bob"):
+            group.start_soon(run, user)
+    assert {a["name"] for a in ok(results["alice"])["applications"]} == {
+        "checkout",
+        "inventory",
+        "tenant-portal",
+    }
+    assert {a["name"] for a in ok(results["bob"])["applications"]} == {"billing"}
+
+    log = httpx2.get(f"{argocd_url}/_devstack/requests").json()
+    calls = [r for r in log if r["path"] == "/api/v1/applications"]
+    for user in ("alice", "bob"):
+        digest = hashlib.sha256(token_for(user).encode()).hexdigest()
+        mine = [r for r in calls if r["token_sha256"] == digest]
+        assert len(mine) == 3
+        assert {r["user"] for r in mine} == {user}
+
+
+async def test_http_without_a_token_is_an_authentication_error_not_a_fallback(mcp_url: str) -> None:
+    result = await _call(mcp_url, {}, "list_applications", {})
+    assert "Not authenticated" in error(result)
+
+
+async def test_a_valid_scope_limits_the_service_token_to_one_application(mcp_url: str) -> None:
+    headers = {
+        "Authorization": f"Bearer {SERVICE}",
+        "X-Assistant-Scope": sign_scope("argocd", "checkout", KEY),
+    }
+    async with _client(mcp_url, headers) as client:
+        listed = ok(await client.call_tool("list_applications", {}))
+        own = await client.call_tool("get_application", {"application": "checkout"})
+        other = await client.call_tool("get_application", {"application": "guestbook"})
+        other_ns = await client.call_tool(
+            "get_application", {"application": "checkout", "app_namespace": "tenants"}
+        )
+    assert [a["name"] for a in listed["applications"]] == ["checkout"]
+    assert ok(own)["name"] == "checkout"
+    assert "limited to application 'argocd/checkout'" in error(other)
+    assert "limited to application" in error(other_ns)
+
+
+async def test_the_service_token_without_a_scope_is_refused(mcp_url: str) -> None:
+    result = await _call(mcp_url, {"Authorization": f"Bearer {SERVICE}"}, "list_applications", {})
+    assert "signed X-Assistant-Scope" in error(result)
+
+
+@pytest.mark.parametrize(
+    "scope",
+    [
+        sign_scope("argocd", "checkout", b"wrong-key"),
+        sign_scope("argocd", "checkout", KEY, ttl_seconds=-10),
+        "v1.x",
+    ],
+)
+async def test_an_invalid_scope_is_refused(mcp_url: str, scope: str) -> None:
+    headers = {**_bearer("alice"), "X-Assistant-Scope": scope}
+    result = await _call(mcp_url, headers, "get_application", {"application": "checkout"})
+    assert "invalid X-Assistant-Scope" in error(result)
+
+
+async def test_healthz_answers_and_a_foreign_host_header_is_refused(mcp_url: str) -> None:
+    base = mcp_url.removesuffix("/mcp")
+    assert httpx2.get(f"{base}/healthz", headers={"Host": "10.0.0.7:8000"}).status_code == 200
+    refused = httpx2.post(mcp_url, headers={"Host": "evil.example.com"}, json={})
+    assert refused.status_code == 421
+    origin = httpx2.post(mcp_url, headers={"Origin": "http://evil.example.com"}, json={})
+    assert origin.status_code == 421
+
+
+async def test_the_kubernetes_service_name_is_an_allowed_host(mcp_url: str) -> None:
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
+    headers = {
+        "Host": "argocd-assistant-mcp.argocd.svc.cluster.local:8000",
+        "Accept": "application/json, text/event-stream",
+        "MCP-Protocol-Version": "2025-11-25",
+    }
+    response = httpx2.post(mcp_url, headers=headers, json=body)
+    assert response.status_code == 200, response.text
+    assert "get_logs" in response.text
+
+
+async def test_stdio_transport_uses_argocd_token(argocd_url: str) -> None:
+    env = {
+        **os.environ,
+        "ARGOCD_SERVER": argocd_url,
+        "ARGOCD_TOKEN": token_for("alice"),
+        "PYTHONPATH": os.getcwd(),
+    }
+    params = StdioServerParameters(
+        command=sys.executable, args=["-m", "mcp_server", "--transport", "stdio"], env=env
+    )
+    with anyio.fail_after(30):
+        async with Client(params) as client:
+            result = await client.call_tool("list_applications", {})
+    assert "argocd/checkout" in text(result)
+    assert "billing" not in text(result)
