@@ -1,0 +1,342 @@
+"""The scripted model's decisions: which tool to call with which arguments, and what to answer.
+
+Everything here is a pure function of the request, so the same prompt always gives the same reply.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, replace
+from typing import Any
+
+from devstack.model.context import Context, message_text, parse_context
+
+# (words in the user's question, tool it calls) — first match wins, so specific words come first
+TOOL_RULES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("log", "crash", "stack trace", "traceback", "exception"), "get_logs"),
+    (("event", "why", "fail", "degraded", "wrong", "broken"), "get_events"),
+    (("manifest", "yaml", "spec"), "get_manifest"),
+    (("tree", "resources"), "get_resource_tree"),
+    (("apps", "applications"), "list_applications"),
+    (("status", "sync", "health"), "get_application"),
+)
+
+FAIL_TRIGGER = "[[fail]]"
+FAIL_STREAM_TRIGGER = "[[fail-stream]]"
+SLOW_TRIGGER = "[[slow]]"
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    name: str
+    arguments: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the model says: either one tool call or a Markdown answer."""
+
+    tool_call: ToolCall | None = None
+    text: str = ""
+
+
+def last_user_text(messages: list[dict[str, Any]]) -> str:
+    for message in reversed(messages):
+        if message.get("role") == "user":
+            return message_text(message.get("content"))
+    return ""
+
+
+def offered_tools(tools: list[dict[str, Any]] | None) -> dict[str, dict[str, Any]]:
+    """Tool name -> JSON schema of its parameters, from OpenAI `tools`."""
+    offered: dict[str, dict[str, Any]] = {}
+    for tool in tools or []:
+        function = tool.get("function") if isinstance(tool, dict) else None
+        if isinstance(function, dict) and isinstance(function.get("name"), str):
+            params = function.get("parameters")
+            offered[function["name"]] = params if isinstance(params, dict) else {}
+    return offered
+
+
+def _find_offered(wanted: str, offered: dict[str, dict[str, Any]]) -> str | None:
+    if wanted in offered:
+        return wanted
+    # tolerate prefixed names such as `argocd_get_logs`
+    return next((name for name in sorted(offered) if name.endswith(wanted)), None)
+
+
+def choose_tool(question: str, offered: dict[str, dict[str, Any]]) -> str | None:
+    words = question.lower()
+    for keywords, tool in TOOL_RULES:
+        if any(re.search(rf"\b{re.escape(k)}", words) for k in keywords):
+            name = _find_offered(tool, offered)
+            if name is not None:
+                return name
+    return None
+
+
+APP_LEVEL_TOOLS = ("get_application", "get_resource_tree")
+UNHEALTHY = re.compile(
+    r"^[\s*-]*(?P<kind>[A-Z]\w*) (?P<ns>[\w.-]+)/(?P<name>[\w.-]+)"
+    r".*\b(Degraded|Progressing|Missing|Unknown)\b",
+    re.MULTILINE,
+)
+
+
+def fill_arguments(tool: str, schema: dict[str, Any], context: Context) -> dict[str, Any]:
+    """Fills the tool's parameters that the context (or the schema's defaults) can answer."""
+    props: dict[str, Any] = schema.get("properties") or {}
+    if tool.endswith("list_applications"):
+        return {}  # a list is most useful unfiltered
+    app_props = ("application", "app", "app_name", "application_name")
+    app_level = tool.endswith(APP_LEVEL_TOOLS)
+    resource_level = not app_level and ("kind" in props or any(p in props for p in app_props))
+    values: dict[str, str | None] = {
+        "application": context.application,
+        "app": context.application,
+        "app_name": context.application,
+        "application_name": context.application,
+        "app_namespace": context.app_namespace,
+        "appNamespace": context.app_namespace,
+        "project": context.project,
+    }
+    if resource_level:
+        is_pod = (context.kind or "").lower() == "pod"
+        values |= {
+            "kind": context.kind,
+            "group": context.group,
+            "version": context.version,
+            "name": context.name,
+            "resource_name": context.name,
+            "namespace": context.namespace,
+            "resource_namespace": context.namespace,
+            "container": context.container,
+        }
+        if is_pod and "pod" in props:
+            # a pod goes by `pod`; kind/name would name a workload
+            values |= {"pod": context.name, "kind": None, "name": None}
+    elif not any(p in props for p in app_props):
+        # an application-level tool that calls the application `name`
+        values |= {"name": context.application, "namespace": context.app_namespace}
+    args: dict[str, Any] = {}
+    required = set(schema.get("required") or [])
+    for prop, prop_schema in props.items():
+        value = values.get(prop)
+        if value is not None:
+            args[prop] = value
+        elif prop in required and isinstance(prop_schema, dict) and "default" in prop_schema:
+            args[prop] = prop_schema["default"]
+    return args
+
+
+def _needs_resource(tool: str) -> bool:
+    """Tools that say most about one resource: asked on an application, they target its unhealthy part."""
+    return tool.endswith(("get_logs", "get_manifest", "get_events"))
+
+
+def decide(messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None) -> Reply:
+    """The whole policy: call a tool for a fresh question, answer from a tool result, else from context.
+
+    A question about logs, events or a manifest with no resource in the context first reads the resource
+    tree, then calls the wanted tool on its first unhealthy resource (Pods first).
+    """
+    context = parse_context(messages)
+    offered = offered_tools(tools)
+    question = last_user_text(messages)
+    last = messages[-1] if messages else {}
+    if last.get("role") == "tool":
+        tool, args = _tool_call_for(messages, last.get("tool_call_id"))
+        result = message_text(last.get("content"))
+        follow_up = _follow_up(question, tool, result, offered, context)
+        if follow_up is not None and _calls_since_question(messages) < 2:
+            return Reply(tool_call=follow_up)
+        return Reply(text=answer_from_tool(tool, result, _target_of(args, context)))
+    if last.get("role") == "user" and offered:
+        name = choose_tool(question, offered)
+        if name is not None:
+            tree = _find_offered("get_resource_tree", offered)
+            if _needs_resource(name) and context.name is None and tree is not None:
+                return Reply(tool_call=ToolCall(tree, fill_arguments(tree, offered[tree], context)))
+            return Reply(tool_call=ToolCall(name, fill_arguments(name, offered[name], context)))
+    return Reply(text=answer_from_context(question, context))
+
+
+def _follow_up(
+    question: str, tool: str, result: str, offered: dict[str, dict[str, Any]], context: Context
+) -> ToolCall | None:
+    wanted = choose_tool(question, offered)
+    if wanted is None or not tool.endswith("get_resource_tree") or not _needs_resource(wanted):
+        return None
+    found = sorted(UNHEALTHY.finditer(result), key=lambda m: m.group("kind") != "Pod")
+    if not found:
+        return None
+    target = replace(context, kind=found[0].group("kind"), name=found[0].group("name"))
+    target = replace(target, namespace=None if found[0].group("ns") == "-" else found[0].group("ns"))
+    return ToolCall(wanted, fill_arguments(wanted, offered[wanted], target))
+
+
+def _calls_since_question(messages: list[dict[str, Any]]) -> int:
+    count = 0
+    for message in reversed(messages):
+        if message.get("role") == "user":
+            break
+        count += len(message.get("tool_calls") or [])
+    return count
+
+
+def _tool_call_for(messages: list[dict[str, Any]], call_id: Any) -> tuple[str, dict[str, Any]]:
+    """Name and arguments of the call a tool result answers."""
+    for message in reversed(messages):
+        for call in message.get("tool_calls") or []:
+            if isinstance(call, dict) and call.get("id") == call_id:
+                function = call.get("function") or {}
+                try:
+                    args = json.loads(function.get("arguments") or "{}")
+                except ValueError:
+                    args = {}
+                return str(function.get("name", "tool")), args if isinstance(args, dict) else {}
+    return "tool", {}
+
+
+def _target_of(args: dict[str, Any], context: Context) -> Context:
+    """The resource a call looked at, so the answer names it (it may differ from the page's context)."""
+    if args.get("pod"):
+        return replace(context, kind="Pod", name=str(args["pod"]), namespace=args.get("namespace"))
+    if args.get("kind") and args.get("name"):
+        return replace(
+            context, kind=str(args["kind"]), name=str(args["name"]), namespace=args.get("namespace")
+        )
+    return context
+
+
+# --- answers -----------------------------------------------------------------------------------------
+
+
+def _walk(value: Any) -> list[dict[str, Any]]:
+    """Every dict inside a JSON value, depth first."""
+    found: list[dict[str, Any]] = []
+    stack = [value]
+    while stack:
+        item = stack.pop(0)
+        if isinstance(item, dict):
+            found.append(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
+def _facts(tool: str, result: str) -> list[str]:
+    """Concrete facts quoted from the tool result, most telling first."""
+    facts: list[str] = []
+    try:
+        data: Any = json.loads(result)
+    except ValueError:
+        data = None
+    if data is not None:
+        for obj in _walk(data):
+            if "reason" in obj and "message" in obj:
+                facts.append(f"**{obj['reason']}**: {obj['message']}")
+            health = obj.get("health")
+            if isinstance(health, dict) and health.get("status"):
+                facts.append(f"health is **{health['status']}**")
+            sync = obj.get("sync")
+            if isinstance(sync, dict) and sync.get("status"):
+                facts.append(f"sync status is **{sync['status']}**")
+        text_lines = [str(o["text"]) for o in _walk(data) if isinstance(o.get("text"), str)]
+        lines = "\n".join(text_lines).splitlines() if text_lines else []
+    else:
+        lines = result.splitlines()
+    lines = [line.strip() for line in lines if line.strip()]
+    if not data:
+        for line in lines:
+            match = re.search(r"\b(BackOff|Unhealthy|Failed\w*|Killing|OOMKilled|CrashLoopBackOff)\b", line)
+            if match:
+                facts.append(f"`{line[:160]}`")
+            for label in ("health", "sync"):
+                found = re.search(rf"\b{label}\w*\s*[:=]\s*(\w+)", line, re.IGNORECASE)
+                if found:
+                    facts.append(f"{label} is **{found.group(1)}**")
+    errors = [line for line in lines if re.search(r"error|exception|traceback|fatal", line, re.IGNORECASE)]
+    if tool.endswith("logs") and (errors or lines):
+        facts.insert(0, f"the last error line in the log is `{(errors or lines)[-1][:200]}`")
+    if not facts and lines:
+        facts = [f"`{line[:160]}`" for line in lines[:3]]
+    return list(dict.fromkeys(facts))[:6]
+
+
+_NEXT_STEPS = {
+    "get_logs": "Fix the error the stack trace points at, then watch the restart count of the container "
+    "drop back to zero after the next sync.",
+    "get_events": "Look at the newest Warning events first; a BackOff usually follows a container that "
+    "exits on start, so its logs tell you the root cause.",
+    "get_manifest": "Compare the live manifest with what Git declares; a difference in image, environment "
+    "or probes is the usual suspect.",
+    "get_resource_tree": "Follow the tree from the application down to the unhealthy leaf; the first "
+    "Degraded child is where to look next.",
+    "list_applications": "Open any application that is not Synced and Healthy to see its resources.",
+    "get_application": "If the application is OutOfSync, a sync brings it back to what Git declares; if it "
+    "is Degraded, check the events and logs of the unhealthy resource.",
+}
+
+
+def answer_from_tool(tool: str, result: str, context: Context) -> str:
+    """About 200 tokens of Markdown built only from the tool result and the context."""
+    base = next((key for key in _NEXT_STEPS if tool.endswith(key)), "")
+    if re.search(r"permission denied|not found|unauthori[sz]ed|forbidden|^error", result, re.IGNORECASE):
+        lead = f"I called `{tool}` for {context.describe()}, but it returned an error:"
+        facts = [f"`{line.strip()[:200]}`" for line in result.splitlines() if line.strip()][:2]
+        tail = "You may not have access to it, or it may not exist. Ask an administrator or check the name."
+    else:
+        lead = f"I looked at {context.describe()} with `{tool}`. Here is what stands out:"
+        facts = _facts(tool, result) or ["the tool returned no data"]
+        tail = _NEXT_STEPS.get(base, "Ask me for its events, logs or manifest to dig further.")
+    bullets = "\n".join(f"- {fact}" for fact in facts)
+    return (
+        f"### Findings\n\n{lead}\n\n{bullets}\n\n### What it means\n\n"
+        f"These facts come straight from Argo CD for {context.describe()}. "
+        f"{_meaning(facts)}\n\n### Next step\n\n{tail}\n\n"
+        f"I asked Argo CD through `{tool}` with your own permissions, so this shows only what your account "
+        "may see. Everything quoted above is copied from the tool result without changes; ask me for the "
+        "events, logs or manifest of a related resource and I will fetch those as well."
+    )
+
+
+def _meaning(facts: list[str]) -> str:
+    joined = " ".join(facts).lower()
+    if "crashloop" in joined or "backoff" in joined or "traceback" in joined or "error" in joined:
+        return (
+            "The container starts, fails and is restarted by Kubernetes with a growing delay, so the "
+            "workload never becomes ready and the application's health is reported as Degraded."
+        )
+    if "outofsync" in joined:
+        return "The live state differs from Git, so Argo CD reports the application as OutOfSync."
+    if "healthy" in joined:
+        return "Nothing here points at a failure: the resource reports itself as healthy."
+    return "Nothing in this output points at a failure on its own; compare it with the events and logs."
+
+
+def answer_from_context(question: str, context: Context) -> str:
+    """The answer when no tool fits: restates what the context says and how to dig further."""
+    known = [
+        f"- {label}: `{value}`"
+        for label, value in (
+            ("Application", context.application),
+            ("Application namespace", context.app_namespace),
+            ("Project", context.project),
+            ("Kind", context.kind),
+            ("Name", context.name),
+            ("Namespace", context.namespace),
+        )
+        if value
+    ]
+    facts = "\n".join(known) if known else "- No application or resource was given to me."
+    asked = f" You asked: “{question.strip()[:120]}”." if question.strip() else ""
+    return (
+        f"### About {context.describe()}\n\n"
+        f"Here is what I know from the page you are on.{asked}\n\n{facts}\n\n"
+        "I can look at its **events**, its **logs**, its **manifest**, its **resource tree** or the "
+        "application's **sync and health status** — ask about any of these and I will fetch it from Argo CD "
+        "with your permissions."
+    )
