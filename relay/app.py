@@ -1,0 +1,47 @@
+"""`create_app(config) -> FastAPI`: the relay's routes, error handlers, middleware and long-lived clients."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from relay.config import RelayConfig
+from relay.errors import install_error_handlers
+from relay.logfilter import install_log_filters
+from relay.metrics import RelayMetrics
+from relay.middleware import BodyLimitMiddleware, MetricsMiddleware
+from relay.routers import chat, health, meta
+from relay.state import RelayState, make_argocd_client, make_llama_client
+
+
+def create_app(config: RelayConfig) -> FastAPI:
+    install_log_filters()
+    metrics = RelayMetrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # One client per upstream for the whole process: a client per request costs latency and memory.
+        state = RelayState(
+            config=config, llama=make_llama_client(config), argocd=make_argocd_client(config), metrics=metrics
+        )
+        app.state.relay = state
+        try:
+            yield
+        finally:
+            await state.aclose()
+
+    app = FastAPI(
+        title="Argo CD Assistant relay",
+        version="0.1.0",
+        summary="Identifies the user, calls llama-stack with the Argo CD tools, streams SSE.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(chat.router)
+    app.include_router(meta.router)
+    app.include_router(health.router)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=config.limits.max_request_bytes)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    return app

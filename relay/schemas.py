@@ -1,0 +1,66 @@
+"""Request and response bodies of the relay's HTTP API (they appear in its OpenAPI document)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class ApplicationRef(BaseModel):
+    name: str = Field(min_length=1, max_length=253, description="Application name.")
+    namespace: str = Field("", max_length=253, description="The Application's own namespace (app namespace).")
+    project: str = Field("", max_length=253, description="The Application's project.")
+
+
+class ResourceRef(BaseModel):
+    group: str = Field("", max_length=253, description="API group; empty for the core group.")
+    version: str = Field("", max_length=64)
+    kind: str = Field(min_length=1, max_length=128)
+    namespace: str = Field("", max_length=253)
+    name: str = Field(min_length=1, max_length=253)
+    uid: str = Field("", max_length=64)
+
+
+class LogsContext(BaseModel):
+    container: str | None = Field(None, max_length=253)
+    lines: list[str] = Field(default_factory=list, description="Log lines, oldest first.")
+    previous: bool = Field(False, description="Lines come from the previous container instance.")
+
+
+class ChatContext(BaseModel):
+    manifest: str | None = Field(None, description="The live manifest as JSON or YAML text.")
+    events: list[dict[str, Any]] | None = Field(None, description="Kubernetes Event objects.")
+    logs: LogsContext | None = None
+
+
+class ChatRequest(BaseModel):
+    message: str = Field(min_length=1, description="The user's question.")
+    application: ApplicationRef
+    resource: ResourceRef | None = None
+    context: ChatContext | None = None
+    conversation: str | None = Field(None, description="Handle from a previous answer's `start` event.")
+
+
+class ErrorResponse(BaseModel):
+    """Every error the relay answers before a stream starts."""
+
+    code: str = Field(description="Machine-readable error kind, e.g. `unauthenticated`, `user_mismatch`.")
+    message: str = Field(description="What happened and what to do, for a person.")
+    identity_modes: list[str] | None = Field(
+        None, description="On 401: the identity forms this relay accepts (the UI offers a token field)."
+    )
+
+
+class ConfigResponse(BaseModel):
+    model: str | None = Field(
+        description="Model answering questions (null while llama-stack is unreachable)."
+    )
+    identity_modes: list[str]
+    log_lines_default: int
+    log_lines_max: int
+
+
+class HealthResponse(BaseModel):
+    status: str
+    checks: dict[str, str] = Field(default_factory=dict)

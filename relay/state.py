@@ -1,0 +1,114 @@
+"""What a relay process holds for its lifetime: long-lived upstream clients, signers, metrics, slots."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import anyio
+import httpx
+from llama_stack_client import AsyncLlamaStackClient
+
+from mcp_server.argocd_client import ArgoCDClient
+from relay.config import RelayConfig
+from relay.conversation import ConversationSigner
+from relay.identity import IdentityResolver
+from relay.metrics import RelayMetrics
+
+
+class NoModelError(Exception):
+    pass
+
+
+class StreamSlot:
+    """One of the `max_concurrent_streams` places; released exactly once, whoever gets there first."""
+
+    def __init__(self, slots: StreamSlots) -> None:
+        self._slots = slots
+        self._released = False
+
+    def release(self) -> None:
+        if not self._released:
+            self._released = True
+            self._slots.in_use -= 1
+
+
+@dataclass
+class StreamSlots:
+    limit: int
+    in_use: int = 0
+
+    def acquire(self) -> StreamSlot | None:
+        if self.in_use >= self.limit:
+            return None
+        self.in_use += 1
+        return StreamSlot(self)
+
+
+def make_llama_client(config: RelayConfig) -> AsyncLlamaStackClient:
+    """One client per process, its pool sized for every stream the relay may hold (defaults cap at ~10)."""
+    limits = config.limits
+    pool = limits.max_concurrent_streams + 8
+    http = httpx.AsyncClient(
+        limits=httpx.Limits(max_connections=pool, max_keepalive_connections=pool),
+        timeout=httpx.Timeout(
+            connect=config.llama_stack.connect_timeout_seconds,
+            read=limits.stream_timeout_seconds,
+            write=30.0,
+            pool=10.0,
+        ),
+        trust_env=False,
+    )
+    # No retries: a retried streaming POST would run the agent (and its tool calls) twice.
+    return AsyncLlamaStackClient(base_url=config.llama_stack.url, http_client=http, max_retries=0)
+
+
+def make_argocd_client(config: RelayConfig) -> ArgoCDClient:
+    argocd = config.argocd
+    verify: bool | Path = False if argocd.insecure else (argocd.ca_file or True)
+    return ArgoCDClient(argocd.url, verify=verify, timeout=argocd.timeout_seconds)
+
+
+@dataclass
+class RelayState:
+    config: RelayConfig
+    llama: AsyncLlamaStackClient
+    argocd: ArgoCDClient
+    metrics: RelayMetrics
+    identity: IdentityResolver = field(init=False)
+    conversations: ConversationSigner = field(init=False)
+    streams: StreamSlots = field(init=False)
+    _model: str | None = field(default=None, init=False)
+    _model_lock: anyio.Lock = field(default_factory=anyio.Lock, init=False)
+
+    def __post_init__(self) -> None:
+        identity = self.config.identity
+        self.identity = IdentityResolver(identity, self.argocd)
+        key = identity.conversation_signing_key
+        self.conversations = ConversationSigner(
+            key.get_secret_value().encode() if key is not None else secrets.token_bytes(32)
+        )
+        self.streams = StreamSlots(self.config.limits.max_concurrent_streams)
+        self._model = self.config.llama_stack.model
+
+    @property
+    def known_model(self) -> str | None:
+        return self._model
+
+    async def model(self) -> str:
+        """The configured model, else the first LLM llama-stack lists (looked up once, then remembered)."""
+        if self._model is not None:
+            return self._model
+        async with self._model_lock:
+            if self._model is None:
+                models = await self.llama.models.list()
+                llm = next((m.id for m in models if m.model_type in (None, "llm")), None)
+                if llm is None:
+                    raise NoModelError("llama-stack lists no LLM model; register one in its run config")
+                self._model = llm
+        return self._model
+
+    async def aclose(self) -> None:
+        await self.llama.close()
+        await self.argocd.aclose()

@@ -1,0 +1,311 @@
+"""One answer: call llama-stack's Responses API with the Argo CD MCP tools and translate its stream into ours.
+
+Browser events: `start`, `token`, `tool_call`, `tool_result`, `error`, `end`. Once streaming has begun,
+every failure becomes one `error` event followed by `end`; a client disconnect cancels the generator, and the
+upstream response is closed at once (shielded, bounded) so llama-stack stops working on it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+from llama_stack_client import APIConnectionError, APIError, APIStatusError, APITimeoutError, AsyncStream
+
+from mcp_server.shaping import redact
+from relay.context import REDACTED, build_prompt
+from relay.conversation import Conversation
+from relay.identity import Identity
+from relay.schemas import ChatRequest
+from relay.state import NoModelError, RelayState, StreamSlot
+
+log = logging.getLogger("relay.chat")
+
+_MAX_SUMMARY = 240
+_MAX_DETAIL = 300
+
+
+class StreamFailure(Exception):
+    """A failure to report to the browser as an `error` event."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def sse(event: str, data: dict[str, Any]) -> dict[str, str]:
+    return {"event": event, "data": json.dumps(data, separators=(",", ":"))}
+
+
+def _first_line(text: str, limit: int) -> str:
+    line = next((part.strip() for part in text.splitlines() if part.strip()), "")
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _parse_arguments(raw: str | None) -> Any:
+    if not raw:
+        return {}
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return {"raw": raw[:_MAX_SUMMARY]}
+
+
+def app_key(request: ChatRequest) -> str:
+    return f"{request.application.namespace}/{request.application.name}"
+
+
+@dataclass
+class ChatStream:
+    state: RelayState
+    identity: Identity
+    request: ChatRequest
+    previous: Conversation | None
+    request_id: str
+    slot: StreamSlot
+    _started: bool = False
+    _response_id: str | None = None
+    _first_token_at: float | None = None
+    _announced: set[str] = field(default_factory=set)
+    _arguments: dict[str, str] = field(default_factory=dict)
+    _usage: dict[str, Any] | None = None
+    _answer_truncated: bool = False
+    _completed: bool = False
+    _tools_failed: bool = False
+    _tools_pending: bool = False
+    _context_truncated: dict[str, bool] = field(default_factory=dict)
+
+    # -- helpers --------------------------------------------------------------------------------------
+
+    def _scrub(self, text: str) -> str:
+        text = redact(text)
+        return text.replace(self.identity.token, REDACTED) if self.identity.token else text
+
+    def _start_event(self) -> dict[str, str]:
+        self._started = True
+        handle = None
+        if self._response_id is not None:
+            handle = self.state.conversations.sign(
+                Conversation(
+                    user=self.identity.username, response_id=self._response_id, app=app_key(self.request)
+                )
+            )
+        elif self.request.conversation is not None:
+            handle = self.request.conversation  # nothing new to continue from: keep the old one
+        return sse(
+            "start",
+            {
+                "request_id": self.request_id,
+                "conversation": handle,
+                "identity": self.identity.mode,
+                "user": self.identity.username,
+            },
+        )
+
+    def _tool(self) -> dict[str, Any]:
+        mcp = self.state.config.mcp
+        tool: dict[str, Any] = {
+            "type": "mcp",
+            "server_label": mcp.server_label,
+            "authorization": self.identity.token,
+            "allowed_tools": list(mcp.allowed_tools),
+            "require_approval": "never",
+        }
+        if mcp.connector_id is not None:
+            tool["connector_id"] = mcp.connector_id
+        else:
+            tool["server_url"] = mcp.server_url
+        if self.identity.scope_header is not None:
+            tool["headers"] = {"X-Assistant-Scope": self.identity.scope_header}
+        return tool
+
+    # -- translation ----------------------------------------------------------------------------------
+
+    def _tool_call(self, item: Any) -> dict[str, str]:
+        self._announced.add(item.id)
+        arguments = getattr(item, "arguments", None) or self._arguments.get(item.id)
+        return sse("tool_call", {"id": item.id, "name": item.name, "arguments": _parse_arguments(arguments)})
+
+    def _translate(self, event: Any) -> list[dict[str, str]]:
+        kind = getattr(event, "type", None)
+        out: list[dict[str, str]] = []
+        if kind == "response.created":
+            self._response_id = event.response.id
+            if not self._started:
+                out.append(self._start_event())
+        elif kind == "response.output_text.delta":
+            if self._first_token_at is None:
+                self._first_token_at = time.monotonic()
+            out.append(sse("token", {"text": event.delta}))
+        elif kind == "response.mcp_call.arguments.done":
+            self._arguments[event.item_id] = event.arguments
+        elif kind == "response.output_item.added" and getattr(event.item, "type", None) == "mcp_call":
+            out.append(self._tool_call(event.item))
+        elif kind == "response.output_item.done" and getattr(event.item, "type", None) == "mcp_call":
+            item = event.item
+            self._tools_pending = False
+            if item.id not in self._announced:
+                out.append(self._tool_call(item))
+            ok = not item.error
+            summary = self._scrub(_first_line(item.output or "" if ok else item.error or "", _MAX_SUMMARY))
+            self.state.metrics.tool_calls.labels(item.name, str(ok).lower()).inc()
+            out.append(sse("tool_result", {"id": item.id, "name": item.name, "ok": ok, "summary": summary}))
+        elif kind in ("response.mcp_list_tools.in_progress", "response.mcp_call.in_progress"):
+            # llama-stack reports an unreachable MCP server only as a generic error frame: remember that
+            # the tools were being used when it came
+            self._tools_pending = True
+        elif kind == "response.mcp_list_tools.completed":
+            self._tools_pending = False
+        elif kind in ("response.mcp_list_tools.failed", "response.mcp_call.failed"):
+            self._tools_failed = True
+        elif kind in ("response.completed", "response.incomplete"):
+            response = event.response
+            self._usage = response.usage.model_dump(exclude_none=True) if response.usage else None
+            self._answer_truncated = kind == "response.incomplete"
+            self._completed = True
+        elif kind == "response.failed":
+            error = event.response.error
+            detail = getattr(error, "message", None) or "no reason given"
+            raise StreamFailure("model_error", self._model_failure(detail))
+        return out
+
+    # -- failures -------------------------------------------------------------------------------------
+
+    def _detail(self, text: str) -> str:
+        return self._scrub(" ".join(text.split()))[:_MAX_DETAIL]
+
+    def _model_failure(self, detail: str) -> str:
+        return (
+            f"The model failed to answer: {self._detail(detail)}. "
+            "Try again; if it keeps failing, tell your administrator."
+        )
+
+    def _classify(self, exc: Exception) -> StreamFailure:
+        url = self.state.config.llama_stack.url
+        if isinstance(exc, StreamFailure):
+            return exc
+        if isinstance(exc, NoModelError):
+            return StreamFailure("no_model", f"{exc}. Ask your administrator to configure a model.")
+        if isinstance(exc, TimeoutError | APITimeoutError):
+            limit = self.state.config.limits.stream_timeout_seconds
+            return StreamFailure(
+                "timeout",
+                f"The answer took longer than {limit:g} s and was stopped. Ask a narrower question.",
+            )
+        if isinstance(exc, APIConnectionError):
+            return StreamFailure(
+                "llama_stack_unavailable",
+                f"The AI service (llama-stack at {url}) is unreachable. Try again shortly; if that fails, "
+                "ask your administrator to check llama-stack.",
+            )
+        if isinstance(exc, APIStatusError):
+            return StreamFailure(
+                "llama_stack_error",
+                f"The AI service refused the request (HTTP {exc.status_code}): {self._detail(exc.message)}",
+            )
+        if isinstance(exc, APIError):
+            detail = exc.message or ""
+            lowered = detail.lower()
+            if self._tools_failed or self._tools_pending or "mcp" in lowered:
+                return StreamFailure(
+                    "tools_unavailable",
+                    "The Argo CD tools (MCP server) failed or could not be reached: "
+                    f"{self._detail(detail)}. Ask your administrator to check the MCP server.",
+                )
+            return StreamFailure("model_error", self._model_failure(detail))
+        log.error("request %s failed unexpectedly: %s", self.request_id, type(exc).__name__)
+        return StreamFailure(
+            "internal_error", f"The assistant failed unexpectedly (request {self.request_id})."
+        )
+
+    # -- the stream -----------------------------------------------------------------------------------
+
+    async def _open(self, deadline: float) -> AsyncStream[Any]:
+        config = self.state.config
+        prompt = build_prompt(self.request, config.limits, secret=self.identity.token)
+        self._context_truncated = prompt.truncated
+        with anyio.fail_after(max(0.0, deadline - time.monotonic())):
+            model = await self.state.model()
+            params: dict[str, Any] = {
+                "model": model,
+                "input": prompt.input,
+                "instructions": config.llama_stack.instructions,
+                "tools": [self._tool()],
+                "stream": True,
+            }
+            if config.llama_stack.temperature is not None:
+                params["temperature"] = config.llama_stack.temperature
+            if config.llama_stack.max_output_tokens is not None:
+                params["max_output_tokens"] = config.llama_stack.max_output_tokens
+            if self.previous is not None:
+                params["previous_response_id"] = self.previous.response_id
+            stream: AsyncStream[Any] = await self.state.llama.responses.create(**params)
+            return stream
+
+    async def events(self) -> AsyncIterator[dict[str, str]]:
+        started_at = time.monotonic()
+        deadline = started_at + self.state.config.limits.stream_timeout_seconds
+        metrics = self.state.metrics
+        metrics.active_streams.inc()
+        metrics.streams.labels(self.identity.mode).inc()
+        self._context_truncated = {}
+        upstream: AsyncStream[Any] | None = None
+        outcome = "ok"
+        try:
+            failure: StreamFailure | None = None
+            try:
+                upstream = await self._open(deadline)
+                iterator = upstream.__aiter__()
+                while True:
+                    with anyio.fail_after(max(0.0, deadline - time.monotonic())):
+                        try:
+                            event = await iterator.__anext__()
+                        except StopAsyncIteration:
+                            break
+                    for out in self._translate(event):
+                        yield out
+                if not self._completed:
+                    raise StreamFailure(
+                        "tools_unavailable" if self._tools_failed else "incomplete",
+                        "The answer ended before it was complete"
+                        + (" because the Argo CD tools could not be listed." if self._tools_failed else ".")
+                        + " Try again.",
+                    )
+            except Exception as exc:  # every failure after the stream began becomes one error event
+                failure = self._classify(exc)
+            if not self._started:
+                yield self._start_event()
+            if failure is not None:
+                outcome = failure.code
+                metrics.errors.labels(failure.code).inc()
+                yield sse("error", {"code": failure.code, "message": failure.message})
+            truncated = {**self._context_truncated, "answer": self._answer_truncated}
+            yield sse("end", {"usage": self._usage, "truncated": truncated})
+        except BaseException:
+            outcome = "cancelled"
+            raise
+        finally:
+            if upstream is not None:
+                with anyio.CancelScope(shield=True), anyio.move_on_after(1.0):
+                    await upstream.close()
+            elapsed = time.monotonic() - started_at
+            metrics.active_streams.dec()
+            metrics.stream_duration.observe(elapsed)
+            if self._first_token_at is not None:
+                metrics.time_to_first_token.observe(self._first_token_at - started_at)
+            self.slot.release()
+            log.info(
+                "chat request=%s identity=%s user=%s app=%s outcome=%s seconds=%.2f",
+                self.request_id,
+                self.identity.mode,
+                self.identity.username,
+                app_key(self.request),
+                outcome,
+                elapsed,
+            )

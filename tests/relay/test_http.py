@@ -1,0 +1,98 @@
+"""The relay's HTTP surface in-process against the Argo CD simulator, with llama-stack unreachable."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx2
+import pytest
+
+from devstack.argocd.tokens import token_for
+from devstack.servers import free_port, serve_in_thread
+from relay.app import create_app
+from relay.config import build_config
+from tests.relay.sse import read_transcript
+
+BODY = {"message": "why?", "application": {"name": "checkout", "namespace": "argocd", "project": "team-a"}}
+
+
+@pytest.fixture(scope="module")
+def relay(argocd_url: str) -> Iterator[str]:
+    config = build_config(
+        {
+            "llama_stack": {"url": f"http://127.0.0.1:{free_port()}"},
+            "mcp": {"server_url": "http://127.0.0.1:1/mcp"},
+            "argocd": {"url": argocd_url},
+            "limits": {"max_request_bytes": 4096, "max_message_bytes": 512, "heartbeat_seconds": 0.1},
+        }
+    )
+    with serve_in_thread(create_app(config)) as url:
+        yield url
+
+
+def alice() -> dict[str, str]:
+    return {"Authorization": f"Bearer {token_for('alice')}"}
+
+
+def test_no_identity_answers_401_naming_the_accepted_modes(relay: str) -> None:
+    response = httpx2.post(f"{relay}/api/chat", json=BODY)
+    assert response.status_code == 401
+    body = response.json()
+    assert body["code"] == "unauthenticated"
+    assert body["identity_modes"] == ["cookie", "bearer", "pasted"]
+
+
+def test_a_bad_body_answers_400_without_echoing_it(relay: str) -> None:
+    response = httpx2.post(f"{relay}/api/chat", json={"message": "secret-words"}, headers=alice())
+    assert response.status_code == 400
+    assert response.json()["code"] == "bad_request"
+    assert "application" in response.json()["message"]
+    assert "secret-words" not in response.text
+
+
+def test_too_large_requests_and_questions_answer_413(relay: str) -> None:
+    big = httpx2.post(
+        f"{relay}/api/chat", json={**BODY, "context": {"manifest": "x" * 10000}}, headers=alice()
+    )
+    assert (big.status_code, big.json()["code"]) == (413, "too_large")
+    long = httpx2.post(f"{relay}/api/chat", json={**BODY, "message": "y" * 1000}, headers=alice())
+    assert (long.status_code, long.json()["code"]) == (413, "message_too_large")
+
+
+def test_errors_are_declared_in_openapi(relay: str) -> None:
+    spec = httpx2.get(f"{relay}/openapi.json").json()
+    answers = spec["paths"]["/api/chat"]["post"]["responses"]
+    for status in ("400", "401", "403", "413", "503"):
+        assert answers[status]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorResponse")
+
+
+def test_llama_stack_down_streams_start_then_one_error_then_end(relay: str) -> None:
+    with (
+        httpx2.Client(timeout=30) as client,
+        client.stream("POST", f"{relay}/api/chat", json=BODY, headers=alice()) as r,
+    ):
+        assert r.status_code == 200
+        transcript = read_transcript(r.iter_lines())
+    assert transcript.names == ["start", "error", "end"]
+    assert transcript.first("start")["identity"] == "bearer"
+    assert transcript.first("error")["code"] == "llama_stack_unavailable"
+    assert token_for("alice") not in str([e.data for e in transcript.events])
+
+
+def test_config_health_readiness_and_metrics(relay: str) -> None:
+    config = httpx2.get(f"{relay}/api/config").json()
+    assert config == {
+        "model": None,
+        "identity_modes": ["cookie", "bearer", "pasted"],
+        "log_lines_default": 200,
+        "log_lines_max": 1000,
+    }
+    assert httpx2.get(f"{relay}/healthz").json()["status"] == "ok"
+    ready = httpx2.get(f"{relay}/readyz")
+    assert ready.status_code == 503
+    assert ready.json()["checks"]["argocd"] == "ok"
+    assert ready.json()["checks"]["llama_stack"].startswith("unreachable")
+    httpx2.post(f"{relay}/api/chat", json=BODY)
+    metrics = httpx2.get(f"{relay}/metrics").text
+    assert 'relay_http_requests_total{method="POST",route="/api/chat",status="401"}' in metrics
+    assert 'relay_errors_total{kind="unauthenticated"}' in metrics
