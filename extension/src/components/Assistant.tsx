@@ -1,0 +1,609 @@
+import * as React from 'react';
+
+import { ArgoCDRequestError, fetchEvents, type KubeEvent } from '../argocd';
+import { type ChatContext, type ChatEvent, ChatHttpError, needsToken, streamChat } from '../chat';
+import { assistantVars, FALLBACK_CONFIG, isProxyRoute, loadRelayConfig, type RelayConfig } from '../config';
+import { containerChoices, fetchLogs, type LogRequest } from '../logs';
+import {
+  clearConversation,
+  type Conversation,
+  conversationKey,
+  loadConversation,
+  loadToken,
+  type Message,
+  saveConversation,
+  saveToken,
+} from '../storage';
+import { appRef, type ExtensionProps, resourceRef } from '../types';
+import { LogsForm } from './LogsForm';
+import { MessageView } from './Messages';
+
+type Chip = 'manifest' | 'events' | 'logs';
+
+interface EventsState {
+  status: 'loading' | 'ready' | 'error' | 'removed';
+  items: KubeEvent[];
+  error?: string;
+}
+
+interface LogsState {
+  container: string;
+  previous: boolean;
+  lines: string[];
+}
+
+interface State {
+  key: string;
+  conv: Conversation;
+  input: string;
+  streaming: boolean;
+  manifest: boolean;
+  events: EventsState;
+  logs: LogsState | null;
+  logsForm: boolean;
+  logsBusy: boolean;
+  logsError: string | null;
+  open: Chip | null;
+  config: RelayConfig;
+  token: string | null;
+  tokenNeeded: boolean;
+  tokenInput: string;
+  dark: boolean;
+}
+
+function argsText(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+}
+
+function eventLine(e: KubeEvent): string {
+  const s = (k: string): string => (typeof e[k] === 'string' ? (e[k] as string) : '');
+  const when = s('lastTimestamp') || s('eventTime') || s('firstTimestamp');
+  const count = typeof e.count === 'number' && e.count > 1 ? ` (x${e.count})` : '';
+  return `${when} ${s('type')} ${s('reason')}${count}: ${s('message')}`.trim();
+}
+
+export class Assistant extends React.Component<ExtensionProps, State> {
+  private abort: AbortController | null = null;
+  private eventsAbort: AbortController | null = null;
+  private logsAbort: AbortController | null = null;
+  private unmounted = false;
+  private sawEnd = false;
+  private sawError = false;
+  private rootRef = React.createRef<HTMLDivElement>();
+  private transcriptRef = React.createRef<HTMLDivElement>();
+
+  constructor(props: ExtensionProps) {
+    super(props);
+    const key = this.currentKey();
+    this.state = {
+      key,
+      conv: loadConversation(key),
+      input: '',
+      streaming: false,
+      manifest: true,
+      events: { status: 'loading', items: [] },
+      logs: null,
+      logsForm: false,
+      logsBusy: false,
+      logsError: null,
+      open: null,
+      config: FALLBACK_CONFIG,
+      token: loadToken(),
+      tokenNeeded: false,
+      tokenInput: '',
+      dark: false,
+    };
+  }
+
+  private app() {
+    return appRef(this.props.application);
+  }
+
+  private res() {
+    return resourceRef(this.props.resource);
+  }
+
+  private currentKey(): string {
+    return conversationKey(this.app(), this.res());
+  }
+
+  private base(): string {
+    return assistantVars().basePath;
+  }
+
+  componentDidMount(): void {
+    this.detectTheme();
+    this.loadEvents();
+    loadRelayConfig(this.base(), this.app(), this.state.token).then((config) => {
+      if (!this.unmounted) this.setState({ config });
+    });
+  }
+
+  componentDidUpdate(_prev: ExtensionProps, prevState: State): void {
+    const key = this.currentKey();
+    if (key !== this.state.key) {
+      // Another resource in the same mounted tab: stop what belongs to the previous one.
+      this.abort?.abort();
+      this.logsAbort?.abort();
+      this.setState({
+        key,
+        conv: loadConversation(key),
+        streaming: false,
+        manifest: true,
+        logs: null,
+        logsForm: false,
+        logsError: null,
+        open: null,
+      });
+      this.loadEvents();
+      return;
+    }
+    if (prevState.conv !== this.state.conv || prevState.streaming !== this.state.streaming) {
+      // Saved once a stream is over (React 16 applies the last two updates separately, hence both checks).
+      if (!this.state.streaming) saveConversation(this.state.key, this.state.conv);
+      const el = this.transcriptRef.current;
+      if (el) el.scrollTop = el.scrollHeight;
+    }
+  }
+
+  componentWillUnmount(): void {
+    this.unmounted = true;
+    this.abort?.abort();
+    this.eventsAbort?.abort();
+    this.logsAbort?.abort();
+    saveConversation(this.state.key, this.state.conv);
+  }
+
+  private detectTheme(): void {
+    try {
+      const el = this.rootRef.current;
+      if (!el || el.closest('.theme-dark') || el.closest('.theme-light')) return;
+      const mq = typeof window.matchMedia === 'function' ? window.matchMedia('(prefers-color-scheme: dark)') : null;
+      if (mq?.matches) this.setState({ dark: true });
+    } catch {
+      // cosmetic only
+    }
+  }
+
+  private loadEvents = (): void => {
+    this.eventsAbort?.abort();
+    const controller = new AbortController();
+    this.eventsAbort = controller;
+    this.setState({ events: { status: 'loading', items: [] } });
+    fetchEvents(this.app(), this.res(), controller.signal).then(
+      (items) => {
+        if (!controller.signal.aborted) this.setState({ events: { status: 'ready', items } });
+      },
+      (err: unknown) => {
+        if (controller.signal.aborted) return;
+        const message = err instanceof Error ? err.message : 'could not load events';
+        this.setState({ events: { status: 'error', items: [], error: message } });
+      },
+    );
+  };
+
+  private attachLogs = (req: LogRequest): void => {
+    this.logsAbort?.abort();
+    const controller = new AbortController();
+    this.logsAbort = controller;
+    this.setState({ logsBusy: true, logsError: null });
+    fetchLogs(this.app(), this.res(), req, controller.signal).then(
+      (lines) => {
+        if (controller.signal.aborted) return;
+        this.setState({
+          logsBusy: false,
+          logsForm: false,
+          logs: { container: req.container, previous: req.previous, lines: lines.map((l) => l.content) },
+        });
+      },
+      (err: unknown) => {
+        if (controller.signal.aborted) return;
+        const message =
+          err instanceof ArgoCDRequestError ? err.message : `Could not fetch logs: ${err instanceof Error ? err.message : err}`;
+        this.setState({ logsBusy: false, logsError: message });
+      },
+    );
+  };
+
+  private buildContext(): ChatContext {
+    const { resource } = this.props;
+    return {
+      manifest: this.state.manifest && resource ? JSON.stringify(resource, null, 2) : null,
+      events: this.state.events.status === 'ready' ? this.state.events.items : null,
+      logs: this.state.logs,
+    };
+  }
+
+  private updateLast(fn: (m: Message) => Message): void {
+    this.setState((s) => {
+      const messages = s.conv.messages.slice();
+      const last = messages[messages.length - 1];
+      if (!last || last.role !== 'assistant') return null;
+      messages[messages.length - 1] = fn(last);
+      return { conv: { ...s.conv, messages } };
+    });
+  }
+
+  private onEvent = (event: ChatEvent): void => {
+    switch (event.type) {
+      case 'start':
+        if (event.conversation) this.setState((s) => ({ conv: { ...s.conv, handle: event.conversation } }));
+        return;
+      case 'token':
+        this.updateLast((m) => {
+          const parts = m.parts.slice();
+          const last = parts[parts.length - 1];
+          if (last && last.type === 'text') parts[parts.length - 1] = { type: 'text', text: last.text + event.text };
+          else parts.push({ type: 'text', text: event.text });
+          return { ...m, parts };
+        });
+        return;
+      case 'tool_call':
+        this.updateLast((m) => ({
+          ...m,
+          parts: [...m.parts, { type: 'tool', id: event.id, name: event.name, arguments: argsText(event.arguments) }],
+        }));
+        return;
+      case 'tool_result':
+        this.updateLast((m) => {
+          const parts = m.parts.slice();
+          let idx = -1;
+          for (let i = parts.length - 1; i >= 0; i--) {
+            const p = parts[i];
+            if (p.type === 'tool' && (p.id === event.id || (!event.id && p.name === event.name))) {
+              idx = i;
+              break;
+            }
+          }
+          const tool = { ok: event.ok, summary: event.summary };
+          if (idx >= 0) parts[idx] = { ...(parts[idx] as Extract<(typeof parts)[number], { type: 'tool' }>), ...tool };
+          else parts.push({ type: 'tool', id: event.id, name: event.name, arguments: '', ...tool });
+          return { ...m, parts };
+        });
+        return;
+      case 'error':
+        this.sawError = true;
+        if (isProxyRoute(this.base()) && needsToken(0, event.code)) this.setState({ tokenNeeded: true });
+        this.updateLast((m) => ({ ...m, error: { code: event.code, message: event.message } }));
+        return;
+      case 'end':
+        this.sawEnd = true;
+        return;
+    }
+  };
+
+  private send = (text: string): void => {
+    const message = text.trim();
+    if (!message || this.state.streaming) return;
+    const app = this.app();
+    const controller = new AbortController();
+    this.abort = controller;
+    this.sawEnd = false;
+    this.sawError = false;
+    const request = {
+      message,
+      application: app,
+      resource: this.res(),
+      context: this.buildContext(),
+      conversation: this.state.conv.handle,
+    };
+    this.setState((s) => ({
+      input: '',
+      streaming: true,
+      conv: {
+        ...s.conv,
+        messages: [
+          ...s.conv.messages,
+          { role: 'user', parts: [{ type: 'text', text: message }] },
+          { role: 'assistant', parts: [], pending: true },
+        ],
+      },
+    }));
+    streamChat(this.base(), request, { token: this.state.token, signal: controller.signal, onEvent: this.onEvent })
+      .then(() => {
+        if (!this.sawEnd && !this.sawError) {
+          this.updateLast((m) => ({
+            ...m,
+            error: { code: 'incomplete', message: 'The answer was cut off before it finished.' },
+          }));
+        }
+      })
+      .catch((err: unknown) => {
+        if (controller.signal.aborted) {
+          this.updateLast((m) => ({ ...m, stopped: true }));
+          return;
+        }
+        if (err instanceof ChatHttpError) {
+          if (isProxyRoute(this.base()) && needsToken(err.status, err.code)) this.setState({ tokenNeeded: true });
+          this.updateLast((m) => ({ ...m, error: { code: err.code || String(err.status), message: err.message } }));
+          return;
+        }
+        this.updateLast((m) => ({
+          ...m,
+          error: { code: 'network', message: 'Could not reach the assistant. Check your connection and retry.' },
+        }));
+      })
+      .then(() => {
+        if (this.abort === controller) this.abort = null;
+        if (this.unmounted) return;
+        this.updateLast((m) => ({ ...m, pending: false }));
+        this.setState({ streaming: false });
+      });
+  };
+
+  private stop = (): void => {
+    this.abort?.abort();
+  };
+
+  private retry = (): void => {
+    const messages = this.state.conv.messages;
+    const lastUser = [...messages].reverse().find((m) => m.role === 'user');
+    if (!lastUser || this.state.streaming) return;
+    const text = lastUser.parts.map((p) => (p.type === 'text' ? p.text : '')).join('');
+    const idx = messages.lastIndexOf(lastUser);
+    this.setState({ conv: { ...this.state.conv, messages: messages.slice(0, idx) } }, () => this.send(text));
+  };
+
+  private newConversation = (): void => {
+    this.abort?.abort();
+    clearConversation(this.state.key);
+    this.setState({ conv: { handle: null, messages: [] }, input: '' });
+  };
+
+  private onKeyDown = (e: React.KeyboardEvent<HTMLTextAreaElement>): void => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+      e.preventDefault();
+      this.send(this.state.input);
+    }
+  };
+
+  private saveTokenInput = (e: React.FormEvent): void => {
+    e.preventDefault();
+    const token = this.state.tokenInput.trim();
+    if (!token) return;
+    saveToken(token);
+    this.setState({ token, tokenInput: '', tokenNeeded: false });
+  };
+
+  private forgetToken = (): void => {
+    saveToken(null);
+    this.setState({ token: null });
+  };
+
+  private toggle(chip: Chip): void {
+    this.setState((s) => ({ open: s.open === chip ? null : chip }));
+  }
+
+  private renderChip(chip: Chip, label: string, onRemove: (() => void) | null, extra = ''): React.ReactNode {
+    const open = this.state.open === chip;
+    return (
+      <span className={`aa-chip ${extra}`} data-testid={`chip-${chip}`}>
+        <button
+          type="button"
+          onClick={() => this.toggle(chip)}
+          aria-expanded={open}
+          aria-controls={`aa-preview-${chip}`}
+          title="Show what is attached"
+        >
+          {label}
+        </button>
+        {onRemove ? (
+          <button
+            type="button"
+            className="aa-chip__remove"
+            onClick={onRemove}
+            aria-label={`Remove ${chip}`}
+            data-testid={`chip-${chip}-remove`}
+          >
+            ×
+          </button>
+        ) : null}
+      </span>
+    );
+  }
+
+  private renderChips(): React.ReactNode {
+    const { events, logs, manifest } = this.state;
+    const containers = containerChoices(this.props.resource);
+    const chips: React.ReactNode[] = [];
+    if (manifest) {
+      chips.push(<React.Fragment key="m">{this.renderChip('manifest', 'Manifest', () => this.setState({ manifest: false, open: null }))}</React.Fragment>);
+    } else {
+      chips.push(
+        <button key="m" type="button" className="aa-btn aa-btn--small" onClick={() => this.setState({ manifest: true })} data-testid="attach-manifest">
+          + Manifest
+        </button>,
+      );
+    }
+    if (events.status === 'loading') {
+      chips.push(<span key="e" className="aa-chip aa-chip--off" data-testid="chip-events-loading"><button type="button" disabled>Events…</button></span>);
+    } else if (events.status === 'ready') {
+      chips.push(
+        <React.Fragment key="e">
+          {this.renderChip('events', `Events (${events.items.length})`, () => this.setState({ events: { status: 'removed', items: [] }, open: null }))}
+        </React.Fragment>,
+      );
+    } else if (events.status === 'error') {
+      chips.push(
+        <span key="e" className="aa-chip aa-chip--error" data-testid="chip-events-error" title={events.error}>
+          <button type="button" onClick={this.loadEvents} aria-label={`Events not attached: ${events.error ?? ''}. Retry`}>
+            Events: not attached (retry)
+          </button>
+        </span>,
+      );
+    } else {
+      chips.push(
+        <button key="e" type="button" className="aa-btn aa-btn--small" onClick={this.loadEvents} data-testid="attach-events">
+          + Events
+        </button>,
+      );
+    }
+    if (logs) {
+      chips.push(
+        <React.Fragment key="l">
+          {this.renderChip('logs', `Logs: ${logs.container}${logs.previous ? ' (previous)' : ''}, ${logs.lines.length} lines`, () =>
+            this.setState({ logs: null, open: null }),
+          )}
+        </React.Fragment>,
+      );
+    }
+    if (containers.length > 0 && !this.state.logsForm) {
+      chips.push(
+        <button
+          key="al"
+          type="button"
+          className="aa-btn aa-btn--small"
+          onClick={() => this.setState({ logsForm: true, logsError: null })}
+          data-testid="attach-logs"
+        >
+          {logs ? 'Replace logs' : 'Attach logs'}
+        </button>,
+      );
+    }
+    return (
+      <div className="aa-chips" role="group" aria-label="Context sent with your question">
+        <span className="aa-muted">Context:</span>
+        {chips}
+      </div>
+    );
+  }
+
+  private renderPreview(): React.ReactNode {
+    const { open, events, logs } = this.state;
+    if (!open) return null;
+    let text = '';
+    if (open === 'manifest') text = JSON.stringify(this.props.resource ?? null, null, 2);
+    else if (open === 'events') text = events.items.length ? events.items.map(eventLine).join('\n') : 'No events.';
+    else if (open === 'logs' && logs) text = logs.lines.length ? logs.lines.join('\n') : 'No log lines.';
+    return (
+      <pre className="aa-preview" id={`aa-preview-${open}`} data-testid={`preview-${open}`} tabIndex={0} aria-label={`${open} preview`}>
+        {text}
+      </pre>
+    );
+  }
+
+  private renderToken(): React.ReactNode {
+    if (!isProxyRoute(this.base())) return null;
+    if (this.state.tokenNeeded) {
+      return (
+        <form className="aa-panel" onSubmit={this.saveTokenInput} data-testid="token-form">
+          <label className="aa-field" style={{ flex: 1 }}>
+            The assistant needs your Argo CD token to act as you. Paste one (Argo CD: User Info, or `argocd account
+            generate-token`); it stays in this browser tab only.
+            <input
+              type="password"
+              autoComplete="off"
+              data-testid="token-input"
+              value={this.state.tokenInput}
+              onChange={(e) => this.setState({ tokenInput: e.target.value })}
+            />
+          </label>
+          <button type="submit" className="aa-btn aa-btn--primary" data-testid="token-save" disabled={!this.state.tokenInput.trim()}>
+            Use token
+          </button>
+        </form>
+      );
+    }
+    if (this.state.token) {
+      return (
+        <div className="aa-muted">
+          Using your pasted Argo CD token.{' '}
+          <button type="button" className="aa-btn aa-btn--small" onClick={this.forgetToken} data-testid="token-forget">
+            Forget token
+          </button>
+        </div>
+      );
+    }
+    return null;
+  }
+
+  render(): React.ReactNode {
+    const { conv, streaming, input, config } = this.state;
+    const messages = conv.messages;
+    const last = messages[messages.length - 1];
+    const failed = !streaming && last && last.role === 'assistant' && last.error ? last.error : null;
+    const res = this.res();
+    return (
+      <div ref={this.rootRef} className={`aa-root${this.state.dark ? ' aa-dark' : ''}`} data-testid="assistant-root">
+        <div className="aa-header">
+          <h2 className="aa-title">
+            Assistant <span className="aa-muted">{res.kind} {res.name}</span>
+          </h2>
+          {config.model ? <span className="aa-muted">{config.model}</span> : null}
+          <button type="button" className="aa-btn aa-btn--small" onClick={this.newConversation} data-testid="chat-new" disabled={messages.length === 0 && !conv.handle}>
+            New conversation
+          </button>
+        </div>
+        {this.renderChips()}
+        {this.renderPreview()}
+        {this.state.logsForm ? (
+          <LogsForm
+            containers={containerChoices(this.props.resource)}
+            defaultLines={config.log_lines_default}
+            maxLines={config.log_lines_max}
+            busy={this.state.logsBusy}
+            onAttach={this.attachLogs}
+            onCancel={() => {
+              this.logsAbort?.abort();
+              this.setState({ logsForm: false, logsBusy: false, logsError: null });
+            }}
+          />
+        ) : null}
+        {this.state.logsError ? (
+          <div className="aa-error" role="alert" data-testid="logs-error">
+            {this.state.logsError}
+          </div>
+        ) : null}
+        {this.renderToken()}
+        <div
+          ref={this.transcriptRef}
+          className="aa-transcript"
+          aria-live="polite"
+          aria-busy={streaming}
+          aria-label="Conversation"
+          role="log"
+          data-testid="transcript"
+        >
+          {messages.length === 0 ? (
+            <div className="aa-empty">Ask about this {res.kind || 'resource'}: why is it unhealthy, what changed, what to check next.</div>
+          ) : (
+            messages.map((m, i) => <MessageView key={i} message={m} index={i} />)
+          )}
+        </div>
+        {failed ? (
+          <div className="aa-error" role="alert" data-testid="chat-error">
+            <span>{failed.message || 'Something went wrong.'}</span>
+            <button type="button" className="aa-btn aa-btn--small" onClick={this.retry} data-testid="chat-retry">
+              Retry
+            </button>
+          </div>
+        ) : null}
+        <div className="aa-composer">
+          <label className="aa-sr" htmlFor="aa-input">
+            Question for the assistant
+          </label>
+          <textarea
+            id="aa-input"
+            data-testid="chat-input"
+            rows={2}
+            placeholder="Ask the assistant… (Enter sends, Shift+Enter for a new line)"
+            value={input}
+            onChange={(e) => this.setState({ input: e.target.value })}
+            onKeyDown={this.onKeyDown}
+          />
+          {streaming ? (
+            <button type="button" className="aa-btn aa-btn--danger" onClick={this.stop} data-testid="chat-stop">
+              Stop
+            </button>
+          ) : (
+            <button type="button" className="aa-btn aa-btn--primary" onClick={() => this.send(input)} disabled={!input.trim()} data-testid="chat-send">
+              Send
+            </button>
+          )}
+        </div>
+      </div>
+    );
+  }
+}

@@ -1,0 +1,55 @@
+import * as React from 'react';
+
+import { renderMarkdown } from '../markdown';
+import type { Message, ToolPart } from '../storage';
+
+export function ToolCard(props: { part: ToolPart }): React.ReactElement {
+  const { part } = props;
+  const state = part.ok === undefined ? 'running' : part.ok ? 'ok' : 'failed';
+  return (
+    <div className={`aa-tool aa-tool--${state}`} data-testid="tool-card" data-tool={part.name}>
+      <div>
+        <span className="aa-tool__name">{part.name}</span>{' '}
+        <span className="aa-muted">{state === 'running' ? 'running…' : state === 'ok' ? 'ok' : 'error'}</span>
+      </div>
+      {part.arguments ? <div className="aa-tool__args">{part.arguments}</div> : null}
+      {part.summary ? <div>{part.summary}</div> : null}
+    </div>
+  );
+}
+
+export function MessageView(props: { message: Message; index: number }): React.ReactElement {
+  const { message } = props;
+  if (message.role === 'user') {
+    const text = message.parts.map((p) => (p.type === 'text' ? p.text : '')).join('');
+    return (
+      <div className="aa-msg aa-msg--user" data-testid="message-user">
+        <span className="aa-sr">You: </span>
+        {text}
+      </div>
+    );
+  }
+  const empty = message.parts.length === 0;
+  // How the answer ended, for tests and styling: an answer that is neither stopped nor failed saw `end`.
+  const state = message.pending ? 'streaming' : message.stopped ? 'stopped' : message.error ? 'error' : 'done';
+  return (
+    <div
+      className="aa-msg aa-msg--assistant"
+      data-testid="message-assistant"
+      data-pending={message.pending ? 'true' : 'false'}
+      data-state={state}
+    >
+      <span className="aa-sr">Assistant: </span>
+      {message.parts.map((part, i) =>
+        part.type === 'tool' ? (
+          <ToolCard key={`t${i}`} part={part} />
+        ) : (
+          <div key={`m${i}`}>{renderMarkdown(part.text, `m${props.index}.${i}`)}</div>
+        ),
+      )}
+      {message.pending ? <span className="aa-cursor" aria-hidden="true" /> : null}
+      {!message.pending && empty && !message.error && !message.stopped ? <span className="aa-muted">(no answer)</span> : null}
+      {message.stopped ? <div className="aa-muted">Stopped.</div> : null}
+    </div>
+  );
+}

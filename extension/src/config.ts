@@ -1,0 +1,81 @@
+// Where the relay is and what it allows: `window.ASSISTANT_VARS` (written by the extension installer's
+// EXTENSION_JS_VARS) and the relay's `GET <base>/api/config`.
+
+import type { AppRef } from './types';
+
+export interface AssistantVars {
+  basePath: string;
+}
+
+export interface RelayConfig {
+  model: string;
+  identity_modes: string[];
+  log_lines_default: number;
+  log_lines_max: number;
+}
+
+export const DEFAULT_BASE_PATH = '/extensions/assistant';
+export const FALLBACK_CONFIG: RelayConfig = {
+  model: '',
+  identity_modes: [],
+  log_lines_default: 200,
+  log_lines_max: 1000,
+};
+
+export function assistantVars(): AssistantVars {
+  const raw = (globalThis as { ASSISTANT_VARS?: unknown }).ASSISTANT_VARS;
+  let basePath = DEFAULT_BASE_PATH;
+  if (raw && typeof raw === 'object') {
+    const value = (raw as { basePath?: unknown }).basePath;
+    // Same-origin paths only: the extension never sends the user's session anywhere else.
+    if (typeof value === 'string' && value.startsWith('/') && !value.startsWith('//')) basePath = value;
+  }
+  return { basePath: basePath.replace(/\/+$/, '') };
+}
+
+/** True when calls go through Argo CD's proxy extension (no cookie reaches the relay). */
+export function isProxyRoute(basePath: string): boolean {
+  return basePath.startsWith('/extensions/');
+}
+
+/** Headers the proxy extension requires on every request (harmless on the direct route). */
+export function routingHeaders(app: AppRef, token?: string | null): Record<string, string> {
+  const headers: Record<string, string> = {
+    'Argocd-Application-Name': `${app.namespace}:${app.name}`,
+    'Argocd-Project-Name': app.project,
+  };
+  if (token) headers['X-Argocd-Token'] = token;
+  return headers;
+}
+
+function positiveInt(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : fallback;
+}
+
+export function parseRelayConfig(body: unknown): RelayConfig {
+  const obj = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+  const max = positiveInt(obj.log_lines_max, FALLBACK_CONFIG.log_lines_max);
+  return {
+    model: typeof obj.model === 'string' ? obj.model : '',
+    identity_modes: Array.isArray(obj.identity_modes)
+      ? obj.identity_modes.filter((m): m is string => typeof m === 'string')
+      : [],
+    log_lines_max: max,
+    log_lines_default: Math.min(positiveInt(obj.log_lines_default, FALLBACK_CONFIG.log_lines_default), max),
+  };
+}
+
+const cache = new Map<string, Promise<RelayConfig>>();
+
+/** The relay's config, fetched once per base path and application; falls back to defaults on failure. */
+export function loadRelayConfig(basePath: string, app: AppRef, token?: string | null): Promise<RelayConfig> {
+  const key = `${basePath}|${app.namespace}:${app.name}|${token ? 'token' : ''}`;
+  let pending = cache.get(key);
+  if (!pending) {
+    pending = fetch(`${basePath}/api/config`, { headers: routingHeaders(app, token), credentials: 'same-origin' })
+      .then(async (res) => (res.ok ? parseRelayConfig(await res.json()) : FALLBACK_CONFIG))
+      .catch(() => FALLBACK_CONFIG);
+    cache.set(key, pending);
+  }
+  return pending;
+}

@@ -1,0 +1,108 @@
+// Per-resource conversation state in sessionStorage, so it survives switching tabs and resources.
+// Only what the user saw is kept (messages, the relay's conversation handle); never a token.
+
+import type { AppRef, ResourceRef } from './types';
+
+export interface ToolPart {
+  type: 'tool';
+  id: string;
+  name: string;
+  arguments: string;
+  ok?: boolean;
+  summary?: string;
+}
+
+export interface TextPart {
+  type: 'text';
+  text: string;
+}
+
+export type Part = TextPart | ToolPart;
+
+export interface Message {
+  role: 'user' | 'assistant';
+  parts: Part[];
+  error?: { code: string; message: string };
+  /** True while streaming; a stored message is never pending. */
+  pending?: boolean;
+  stopped?: boolean;
+}
+
+export interface Conversation {
+  handle: string | null;
+  messages: Message[];
+}
+
+const PREFIX = 'argocd-assistant';
+const MAX_MESSAGES = 60;
+const MAX_BYTES = 400_000;
+
+function store(): Storage | null {
+  try {
+    return typeof sessionStorage !== 'undefined' ? sessionStorage : null;
+  } catch {
+    return null; // storage disabled by the browser
+  }
+}
+
+export function conversationKey(app: AppRef, res: ResourceRef): string {
+  return [PREFIX, 'conv', `${app.namespace}/${app.name}`, `${res.group}/${res.kind}/${res.namespace}/${res.name}`].join('|');
+}
+
+export function loadConversation(key: string): Conversation {
+  const empty: Conversation = { handle: null, messages: [] };
+  try {
+    const raw = store()?.getItem(key);
+    if (!raw) return empty;
+    const parsed = JSON.parse(raw) as Partial<Conversation>;
+    return {
+      handle: typeof parsed.handle === 'string' ? parsed.handle : null,
+      messages: Array.isArray(parsed.messages) ? parsed.messages : [],
+    };
+  } catch {
+    return empty;
+  }
+}
+
+export function saveConversation(key: string, conv: Conversation): void {
+  const s = store();
+  if (!s) return;
+  let messages = conv.messages.slice(-MAX_MESSAGES).map((m) => ({ ...m, pending: false }));
+  try {
+    let json = JSON.stringify({ handle: conv.handle, messages });
+    while (json.length > MAX_BYTES && messages.length > 1) {
+      messages = messages.slice(Math.ceil(messages.length / 4));
+      json = JSON.stringify({ handle: conv.handle, messages });
+    }
+    s.setItem(key, json);
+  } catch {
+    // quota exceeded: the conversation just won't survive a tab switch
+  }
+}
+
+export function clearConversation(key: string): void {
+  try {
+    store()?.removeItem(key);
+  } catch {
+    // ignore
+  }
+}
+
+const TOKEN_KEY = `${PREFIX}|token`;
+
+export function loadToken(): string | null {
+  try {
+    return store()?.getItem(TOKEN_KEY) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export function saveToken(token: string | null): void {
+  try {
+    if (token) store()?.setItem(TOKEN_KEY, token);
+    else store()?.removeItem(TOKEN_KEY);
+  } catch {
+    // ignore
+  }
+}

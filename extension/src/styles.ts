@@ -1,0 +1,93 @@
+// The extension's CSS, injected once into <head>. Every class starts with `aa-` so nothing leaks into
+// Argo CD's own styles. Colours follow Argo CD's palette; `.theme-dark` on an ancestor (Argo CD's
+// dark theme) or `aa-dark` (prefers-color-scheme when the page sets no theme) switch to dark.
+
+const STYLE_ID = 'argocd-assistant-styles';
+
+const CSS = `
+.aa-root{--aa-bg:#fff;--aa-bg-soft:#f4f7f9;--aa-border:#dee6eb;--aa-text:#363c4a;--aa-muted:#6d7f8b;
+--aa-accent:#00a2b3;--aa-accent-strong:#0b7f8c;--aa-blue:#0dadea;--aa-user:#e6f6f8;--aa-danger:#e96d76;
+--aa-danger-bg:#fdecee;--aa-ok:#18be94;--aa-code-bg:#f4f7f9;--aa-focus:#0dadea;
+font-family:Heebo,-apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,sans-serif;font-size:14px;line-height:1.5;
+color:var(--aa-text);background:var(--aa-bg);display:flex;flex-direction:column;gap:12px;padding:16px;
+border-radius:4px;min-height:360px;box-sizing:border-box}
+.theme-dark .aa-root,.aa-root.aa-dark{--aa-bg:#1e262e;--aa-bg-soft:#283039;--aa-border:#3b4652;--aa-text:#dee6eb;
+--aa-muted:#98a6b1;--aa-accent:#1bc4d6;--aa-accent-strong:#7fdde8;--aa-user:#1d3b44;--aa-danger:#f08a92;
+--aa-danger-bg:#3d2327;--aa-code-bg:#141a20}
+.aa-root *{box-sizing:border-box}
+.aa-header{display:flex;align-items:center;gap:8px;flex-wrap:wrap}
+.aa-title{font-size:16px;font-weight:500;margin:0;flex:1}
+.aa-muted{color:var(--aa-muted);font-size:12px}
+.aa-btn{font:inherit;font-size:13px;border:1px solid var(--aa-accent);background:var(--aa-bg);color:var(--aa-accent-strong);
+border-radius:3px;padding:4px 12px;cursor:pointer;line-height:1.5}
+.aa-btn:hover{background:var(--aa-bg-soft)}
+.aa-btn--primary{background:var(--aa-accent);color:#fff}
+.aa-btn--primary:hover{background:var(--aa-accent-strong);color:#fff}
+.aa-btn--danger{border-color:var(--aa-danger);color:var(--aa-danger)}
+.aa-btn--small{padding:0 8px;font-size:12px}
+.aa-btn:disabled{opacity:.5;cursor:default}
+.aa-root button:focus-visible,.aa-root a:focus-visible,.aa-root textarea:focus-visible,.aa-root input:focus-visible,
+.aa-root select:focus-visible{outline:2px solid var(--aa-focus);outline-offset:1px}
+.aa-chips{display:flex;flex-wrap:wrap;gap:6px;align-items:center}
+.aa-chip{display:inline-flex;align-items:center;border:1px solid var(--aa-border);background:var(--aa-bg-soft);
+border-radius:12px;font-size:12px;overflow:hidden}
+.aa-chip button{font:inherit;background:none;border:0;color:var(--aa-text);cursor:pointer;padding:2px 8px}
+.aa-chip__remove{border-left:1px solid var(--aa-border)!important;color:var(--aa-muted)!important}
+.aa-chip--error{border-color:var(--aa-danger);background:var(--aa-danger-bg)}
+.aa-chip--off button{color:var(--aa-muted)}
+.aa-preview{border:1px solid var(--aa-border);border-radius:4px;background:var(--aa-code-bg);max-height:260px;
+overflow:auto;margin:0;padding:8px;font-size:12px;font-family:"Roboto Mono",Menlo,Consolas,monospace;white-space:pre-wrap;
+word-break:break-word}
+.aa-panel{border:1px solid var(--aa-border);border-radius:4px;padding:12px;background:var(--aa-bg-soft);
+display:flex;flex-wrap:wrap;gap:12px;align-items:flex-end}
+.aa-field{display:flex;flex-direction:column;gap:4px;font-size:12px;color:var(--aa-muted)}
+.aa-field--inline{flex-direction:row;align-items:center}
+.aa-root input[type=number],.aa-root input[type=password],.aa-root select{font:inherit;font-size:13px;color:var(--aa-text);
+background:var(--aa-bg);border:1px solid var(--aa-border);border-radius:3px;padding:4px 6px;min-width:120px}
+.aa-transcript{display:flex;flex-direction:column;gap:12px;overflow-y:auto;max-height:60vh;min-height:120px;padding:4px}
+.aa-empty{color:var(--aa-muted);text-align:center;padding:24px 8px}
+.aa-msg{border-radius:4px;padding:8px 12px;max-width:100%;overflow-wrap:anywhere}
+.aa-msg--user{background:var(--aa-user);align-self:flex-end;white-space:pre-wrap;max-width:85%}
+.aa-msg--assistant{background:var(--aa-bg);border:1px solid var(--aa-border)}
+.aa-msg p{margin:0 0 8px}.aa-msg p:last-child{margin-bottom:0}
+.aa-msg h3,.aa-msg h4,.aa-msg h5,.aa-msg h6{margin:8px 0 4px;font-weight:500}
+.aa-msg ul,.aa-msg ol{margin:0 0 8px;padding-left:22px}
+.aa-msg a{color:var(--aa-blue)}
+.aa-msg code{font-family:"Roboto Mono",Menlo,Consolas,monospace;font-size:12px;background:var(--aa-code-bg);
+padding:0 3px;border-radius:2px}
+.aa-msg blockquote{margin:0 0 8px;padding-left:10px;border-left:3px solid var(--aa-border);color:var(--aa-muted)}
+.aa-table-wrap{overflow-x:auto;margin-bottom:8px}
+.aa-msg table{border-collapse:collapse;font-size:13px}
+.aa-msg th,.aa-msg td{border:1px solid var(--aa-border);padding:2px 8px;text-align:left}
+.aa-code{border:1px solid var(--aa-border);border-radius:4px;margin:0 0 8px;background:var(--aa-code-bg)}
+.aa-code__bar{display:flex;justify-content:space-between;align-items:center;padding:2px 6px;border-bottom:1px solid var(--aa-border)}
+.aa-code__lang{font-size:11px;color:var(--aa-muted)}
+.aa-code pre{margin:0;padding:8px;overflow-x:auto}
+.aa-code pre code{background:none;padding:0;white-space:pre}
+.aa-tool{border:1px solid var(--aa-border);border-left:3px solid var(--aa-blue);border-radius:3px;padding:4px 8px;margin:0 0 8px;
+font-size:12px;background:var(--aa-bg-soft)}
+.aa-tool--ok{border-left-color:var(--aa-ok)}.aa-tool--failed{border-left-color:var(--aa-danger)}
+.aa-tool__name{font-family:"Roboto Mono",Menlo,Consolas,monospace;font-weight:500}
+.aa-tool__args{font-family:"Roboto Mono",Menlo,Consolas,monospace;color:var(--aa-muted);word-break:break-all}
+.aa-error{border:1px solid var(--aa-danger);background:var(--aa-danger-bg);border-radius:4px;padding:8px 12px;
+display:flex;gap:8px;align-items:center;flex-wrap:wrap}
+.aa-cursor{display:inline-block;width:7px;height:14px;background:var(--aa-accent);vertical-align:text-bottom;
+animation:aa-blink 1s steps(2,start) infinite}
+@keyframes aa-blink{to{visibility:hidden}}
+.aa-composer{display:flex;gap:8px;align-items:flex-end}
+.aa-composer textarea{flex:1;font:inherit;color:var(--aa-text);background:var(--aa-bg);border:1px solid var(--aa-border);
+border-radius:3px;padding:6px 8px;resize:vertical;min-height:38px;max-height:200px}
+.aa-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+`;
+
+export function ensureStyles(): void {
+  try {
+    if (typeof document === 'undefined' || document.getElementById(STYLE_ID)) return;
+    const style = document.createElement('style');
+    style.id = STYLE_ID;
+    style.textContent = CSS;
+    (document.head || document.documentElement).appendChild(style);
+  } catch {
+    // styling is cosmetic: never let it stop the tab
+  }
+}
