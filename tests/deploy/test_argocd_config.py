@@ -1,0 +1,113 @@
+"""The Argo CD side: Kustomize components on an upstream-shaped install, Helm values, the Operator CR."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate
+import pytest
+import yaml
+
+from .conftest import DEPLOY, K8S_VERSION, find, render, validate_all, with_argocd_stub
+
+ARGOCD = DEPLOY / "argocd"
+RELAY_SERVICE_URL = "http://argocd-assistant-relay.argocd-assistant.svc.cluster.local:8080"
+INSTALLER = "quay.io/argoprojlabs/argocd-extension-installer"
+RBAC_LINE = ("extensions", "invoke", "assistant", "allow")
+BASE_PATHS = {"proxy-extension": "/extensions/assistant", "direct-route": "/assistant"}
+
+
+def _installer_env(containers: list[dict[str, Any]]) -> dict[str, str]:
+    (installer,) = [c for c in containers if c["image"].startswith(INSTALLER + ":")]
+    return {e["name"]: e["value"] for e in installer["env"]}
+
+
+def _check_installer_env(env: dict[str, str], base_path: str) -> None:
+    assert env["EXTENSION_NAME"] == "assistant"  # -> window.ASSISTANT_VARS, read by the extension
+    assert env["EXTENSION_URL"].endswith(f"extension-assistant-{env['EXTENSION_VERSION']}.tar")
+    assert env["EXTENSION_CHECKSUM_URL"] == env["EXTENSION_URL"] + ".sha256"
+    assert json.loads(env["EXTENSION_JS_VARS"]) == {"basePath": base_path}
+
+
+def _check_extension_config(text: str) -> None:
+    config = yaml.safe_load(text)
+    assert {"connectionTimeout", "keepAlive", "idleConnectionTimeout", "maxIdleConnections"} <= set(config)
+    (service,) = config["services"]
+    assert service["url"] == RELAY_SERVICE_URL
+    # `$key` makes Argo CD read the value from argocd-secret; the relay checks it.
+    assert service["headers"] == [{"name": "X-Assistant-Proxy-Secret", "value": "$assistant.proxySecret"}]
+
+
+def _check_policy(csv: str) -> None:
+    rows = [[cell.strip() for cell in line.split(",")] for line in csv.strip().splitlines()]
+    assert rows
+    assert all(row[0] == "p" and row[1].startswith("role:") and tuple(row[2:]) == RBAC_LINE for row in rows)
+
+
+def _shared_volume(pod: dict[str, Any]) -> None:
+    assert {"name": "extensions", "emptyDir": {}} in pod["volumes"]
+    for container in [*pod["initContainers"], *pod["containers"]]:
+        if container["name"] in ("argocd-server", "extension-assistant"):
+            assert {"name": "extensions", "mountPath": "/tmp/extensions/"} in container["volumeMounts"]
+
+
+@pytest.mark.parametrize("mode", sorted(BASE_PATHS))
+def test_component_patches_an_upstream_install_into_valid_objects(mode: str, tmp_path: Path) -> None:
+    objects = render(with_argocd_stub(tmp_path, ARGOCD / mode))
+    validate_all(objects)
+    server = find(objects, "Deployment", "argocd-server")
+    pod = server["spec"]["template"]["spec"]
+    _check_installer_env(_installer_env(pod["initContainers"]), BASE_PATHS[mode])
+    _shared_volume(pod)
+    # The install's own volumes and mounts survive the patch.
+    assert {"name": "tmp", "emptyDir": {}} in pod["volumes"]
+    rbac = find(objects, "ConfigMap", "argocd-rbac-cm")["data"]
+    assert rbac["policy.csv"] == "g, platform-admins, role:admin"
+    cm = find(objects, "ConfigMap", "argocd-cm")["data"]
+    params = find(objects, "ConfigMap", "argocd-cmd-params-cm")["data"]
+    if mode == "proxy-extension":
+        _check_extension_config(cm["extension.config.assistant"])
+        assert params["server.enable.proxy.extension"] == "true"
+        _check_policy(rbac["policy.assistant.csv"])
+    else:
+        assert "extension.config.assistant" not in cm
+        assert "server.enable.proxy.extension" not in params
+
+
+def test_helm_values_configure_the_same_extension_and_proxy() -> None:
+    values = yaml.safe_load((ARGOCD / "helm-values.yaml").read_text())
+    extensions = values["server"]["extensions"]
+    assert extensions["enabled"] is True
+    assert extensions["image"]["repository"] == INSTALLER
+    (entry,) = extensions["extensionList"]
+    _check_installer_env({e["name"]: e["value"] for e in entry["env"]}, "/extensions/assistant")
+    _check_extension_config(values["configs"]["cm"]["extension.config.assistant"])
+    assert values["configs"]["params"]["server.enable.proxy.extension"] is True
+    _check_policy(values["configs"]["rbac"]["policy.assistant.csv"])
+
+
+def test_operator_resource_uses_the_argocd_crd_fields_and_valid_containers() -> None:
+    argocd = yaml.safe_load((ARGOCD / "operator" / "argocd.yaml").read_text())
+    assert (argocd["apiVersion"], argocd["kind"]) == ("argoproj.io/v1beta1", "ArgoCD")
+    spec = argocd["spec"]
+    _check_extension_config(spec["extraConfig"]["extension.config.assistant"])
+    _check_policy("\n".join(line for line in spec["rbac"]["policy"].splitlines() if "assistant" in line))
+    server = spec["server"]
+    assert "--enable-proxy-extension" in server["extraCommandArgs"]
+    _check_installer_env(_installer_env(server["initContainers"]), "/extensions/assistant")
+    # The server's initContainers/volumes/volumeMounts are core types: validate them inside a Pod.
+    mounts = server["volumeMounts"]
+    pod: dict[str, Any] = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "argocd-server"},
+        "spec": {
+            "initContainers": server["initContainers"],
+            "containers": [{"name": "argocd-server", "image": "argocd", "volumeMounts": mounts}],
+            "volumes": server["volumes"],
+        },
+    }
+    kubernetes_validate.validate(pod, K8S_VERSION, strict=True)
+    _shared_volume(pod["spec"])

@@ -1,0 +1,171 @@
+"""The Kustomize overlays render offline, every object is valid, and the workloads are locked down."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from mcp_server.config import load_settings
+from relay.config import build_config
+
+from .conftest import DEPLOY, Overlays, find, render, validate_all
+
+EXPECTED_OVERLAYS = {"proxy-extension", "direct-route", "direct-route-openshift"}
+WORKLOADS = ("argocd-assistant-relay", "argocd-assistant-mcp")
+MCP_URL = "http://argocd-assistant-mcp.argocd-assistant.svc.cluster.local:8080/mcp"
+
+
+def _containers(deployment: dict[str, Any]) -> list[dict[str, Any]]:
+    spec = deployment["spec"]["template"]["spec"]
+    return [*spec.get("initContainers", []), *spec["containers"]]
+
+
+def _relay_config(objects: list[dict[str, Any]]) -> dict[str, Any]:
+    secret = find(objects, "Secret", "argocd-assistant-relay-config")
+    loaded = yaml.safe_load(secret["stringData"]["config.yaml"])
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+def test_every_overlay_renders_and_every_object_validates(overlays: Overlays) -> None:
+    assert set(overlays) == EXPECTED_OVERLAYS
+    for objects in overlays.values():
+        validate_all(objects)
+
+
+def test_the_base_alone_renders_and_validates() -> None:
+    validate_all(render(DEPLOY / "base"))
+
+
+def test_workloads_run_non_root_read_only_without_capabilities(overlays: Overlays) -> None:
+    for objects in overlays.values():
+        for name in WORKLOADS:
+            deployment = find(objects, "Deployment", name)
+            pod = deployment["spec"]["template"]["spec"]
+            assert pod["automountServiceAccountToken"] is False
+            assert pod["securityContext"]["runAsNonRoot"] is True
+            assert pod["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault"
+            for container in _containers(deployment):
+                security = container["securityContext"]
+                assert security["runAsNonRoot"] is True
+                assert security["readOnlyRootFilesystem"] is True
+                assert security["allowPrivilegeEscalation"] is False
+                assert security["capabilities"]["drop"] == ["ALL"]
+                assert security["seccompProfile"]["type"] == "RuntimeDefault"
+                assert set(container["resources"]) == {"requests", "limits"}
+                assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+                assert container["readinessProbe"]["httpGet"]["path"] in ("/readyz", "/healthz")
+
+
+def test_relay_reads_its_config_file_from_the_mounted_secret(overlays: Overlays) -> None:
+    for objects in overlays.values():
+        relay = find(objects, "Deployment", "argocd-assistant-relay")
+        container = relay["spec"]["template"]["spec"]["containers"][0]
+        env = {e["name"]: e for e in container["env"]}
+        mount = next(m for m in container["volumeMounts"] if m["name"] == "config")
+        assert env["ASSISTANT_CONFIG"]["value"] == f"{mount['mountPath']}/config.yaml"
+        volume = next(v for v in relay["spec"]["template"]["spec"]["volumes"] if v["name"] == "config")
+        assert volume["secret"]["secretName"] == "argocd-assistant-relay-config"
+
+
+def test_relay_config_in_every_overlay_is_accepted_by_the_relay(overlays: Overlays) -> None:
+    for name, objects in overlays.items():
+        config = build_config(_relay_config(objects))
+        assert config.mcp.server_url == MCP_URL
+        # Cookies only arrive on the direct route; the proxy extension deletes them.
+        assert ("cookie" in config.identity.modes) == name.startswith("direct-route")
+
+
+def test_relay_secret_env_names_are_fields_of_the_relay_config(overlays: Overlays) -> None:
+    relay = find(overlays["proxy-extension"], "Deployment", "argocd-assistant-relay")
+    env = relay["spec"]["template"]["spec"]["containers"][0]["env"]
+    identity_fields = {
+        e["name"].removeprefix("ASSISTANT_IDENTITY__").lower()
+        for e in env
+        if e["name"].startswith("ASSISTANT_IDENTITY__")
+    }
+    config = build_config(_relay_config(overlays["proxy-extension"]))
+    assert identity_fields <= set(type(config.identity).model_fields)
+
+
+def test_mcp_server_environment_is_accepted_by_the_mcp_server(overlays: Overlays) -> None:
+    mcp = find(overlays["proxy-extension"], "Deployment", "argocd-assistant-mcp")
+    container = mcp["spec"]["template"]["spec"]["containers"][0]
+    assert container["args"] == ["mcp", "--transport", "http", "--host", "0.0.0.0", "--port", "8080"]
+    literal = {e["name"].lower(): e["value"] for e in container["env"] if "value" in e}
+    settings = load_settings(**literal, assistant_scope_key="k" * 32)
+    assert settings.argocd_server == "https://argocd-server.argocd.svc.cluster.local"
+    assert "argocd-assistant-mcp.*" in settings.mcp_allowed_hosts
+
+
+def test_services_target_the_named_port_of_their_deployment(overlays: Overlays) -> None:
+    objects = overlays["proxy-extension"]
+    for name in WORKLOADS:
+        service = find(objects, "Service", name)
+        deployment = find(objects, "Deployment", name)
+        labels = deployment["spec"]["template"]["metadata"]["labels"]
+        assert service["spec"]["selector"].items() <= labels.items()
+        ports = {p["name"] for c in deployment["spec"]["template"]["spec"]["containers"] for p in c["ports"]}
+        assert {p["targetPort"] for p in service["spec"]["ports"]} <= ports
+
+
+def _sources(policy: dict[str, Any]) -> list[dict[str, Any]]:
+    return [peer for rule in policy["spec"]["ingress"] for peer in rule["from"]]
+
+
+def test_only_argocd_server_reaches_the_relay_through_the_proxy(overlays: Overlays) -> None:
+    policy = find(overlays["proxy-extension"], "NetworkPolicy", "argocd-assistant-relay")
+    assert policy["spec"]["policyTypes"] == ["Ingress"]
+    assert _sources(policy) == [
+        {
+            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "argocd"}},
+            "podSelector": {"matchLabels": {"app.kubernetes.io/name": "argocd-server"}},
+        }
+    ]
+
+
+def test_direct_routes_also_admit_their_ingress_controller(overlays: Overlays) -> None:
+    nginx = _sources(find(overlays["direct-route"], "NetworkPolicy", "argocd-assistant-relay"))
+    namespaces = [p["namespaceSelector"]["matchLabels"] for p in nginx]
+    assert {"kubernetes.io/metadata.name": "ingress-nginx"} in namespaces
+    router = _sources(find(overlays["direct-route-openshift"], "NetworkPolicy", "argocd-assistant-relay"))
+    assert {"policy-group.network.openshift.io/ingress": ""} in [
+        p["namespaceSelector"]["matchLabels"] for p in router
+    ]
+
+
+def test_only_the_relay_and_llama_stack_reach_the_mcp_server(overlays: Overlays) -> None:
+    for objects in overlays.values():
+        sources = _sources(find(objects, "NetworkPolicy", "argocd-assistant-mcp"))
+        assert [s["podSelector"]["matchLabels"] for s in sources] == [
+            {"app.kubernetes.io/component": "relay", "app.kubernetes.io/name": "argocd-assistant"},
+            {"app.kubernetes.io/name": "llama-stack"},
+        ]
+        assert all("namespaceSelector" not in s for s in sources)
+
+
+def test_ingress_rewrites_assistant_to_the_relay_root_without_buffering(
+    overlays: Overlays,
+) -> None:
+    ingress = find(overlays["direct-route"], "Ingress", "argocd-assistant")
+    notes = ingress["metadata"]["annotations"]
+    assert notes["nginx.ingress.kubernetes.io/rewrite-target"] == "/$2"
+    assert notes["nginx.ingress.kubernetes.io/proxy-buffering"] == "off"
+    assert int(notes["nginx.ingress.kubernetes.io/proxy-read-timeout"]) >= 300
+    (path,) = ingress["spec"]["rules"][0]["http"]["paths"]
+    assert path["path"] == "/assistant(/|$)(.*)"
+    assert path["backend"]["service"] == {"name": "argocd-assistant-relay", "port": {"name": "http"}}
+
+
+def test_openshift_route_rewrites_assistant_with_a_streaming_timeout(
+    overlays: Overlays,
+) -> None:
+    route = find(overlays["direct-route-openshift"], "Route", "argocd-assistant")
+    assert route["apiVersion"] == "route.openshift.io/v1"
+    assert route["metadata"]["annotations"]["haproxy.router.openshift.io/rewrite-target"] == "/"
+    assert route["metadata"]["annotations"]["haproxy.router.openshift.io/timeout"] == "600s"
+    assert route["spec"]["path"] == "/assistant"
+    assert route["spec"]["to"] == {"kind": "Service", "name": "argocd-assistant-relay", "weight": 100}
+    assert route["spec"]["port"] == {"targetPort": "http"}
+    assert route["spec"]["tls"]["termination"] == "edge"
