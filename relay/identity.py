@@ -66,17 +66,21 @@ def token_digest(token: str) -> str:
 
 
 def joined_cookie(cookies: Mapping[str, str]) -> str | None:
-    """`argocd.token` plus `argocd.token-1`, `argocd.token-2`, … joined, as Argo CD splits large tokens."""
+    """The token Argo CD split across cookies, joined as its JoinCookies does.
+
+    A token too large for one cookie is stored as `argocd.token=<n>:<part 0>`, `argocd.token-1=<part 1>`, …
+    `argocd.token-<n-1>`; a small one as plain `argocd.token=<token>`. Malformed counts give None.
+    """
     first = cookies.get(TOKEN_COOKIE)
     if not first:
         return None
-    parts = [first]
-    for index in range(1, _MAX_COOKIE_PARTS):
-        part = cookies.get(f"{TOKEN_COOKIE}-{index}")
-        if not part:
-            break
-        parts.append(part)
-    return "".join(parts)
+    count, sep, head = first.partition(":")
+    if not sep:
+        return first
+    if not count.isdigit() or not 1 <= int(count) <= _MAX_COOKIE_PARTS or ":" in head:
+        return None
+    parts = [head] + [cookies.get(f"{TOKEN_COOKIE}-{index}", "") for index in range(1, int(count))]
+    return "".join(parts) or None
 
 
 def _bearer(headers: Mapping[str, str]) -> str | None:

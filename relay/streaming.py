@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ log = logging.getLogger("relay.chat")
 
 _MAX_SUMMARY = 240
 _MAX_DETAIL = 300
+_BARE_TOOL_ERROR = re.compile(r"Error \(code -?\w+\): (None)?")
 
 
 class StreamFailure(Exception):
@@ -46,6 +48,14 @@ def sse(event: str, data: dict[str, Any]) -> dict[str, str]:
 def _first_line(text: str, limit: int) -> str:
     line = next((part.strip() for part in text.splitlines() if part.strip()), "")
     return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _error_text(error: str | None) -> str:
+    # llama-stack reports a tool's own error result as a bare "Error (code 1): None" and hands the tool's
+    # message to the model only, so say where the reason went rather than show "None"
+    if not error or _BARE_TOOL_ERROR.fullmatch(error.strip()):
+        return "The tool reported an error; its message went to the model, which explains it in the answer."
+    return error
 
 
 def _parse_arguments(raw: str | None) -> Any:
@@ -153,7 +163,9 @@ class ChatStream:
             if item.id not in self._announced:
                 out.append(self._tool_call(item))
             ok = not item.error
-            summary = self._scrub(_first_line(item.output or "" if ok else item.error or "", _MAX_SUMMARY))
+            summary = self._scrub(
+                _first_line(item.output or "" if ok else _error_text(item.error), _MAX_SUMMARY)
+            )
             self.state.metrics.tool_calls.labels(item.name, str(ok).lower()).inc()
             out.append(sse("tool_result", {"id": item.id, "name": item.name, "ok": ok, "summary": summary}))
         elif kind in ("response.mcp_list_tools.in_progress", "response.mcp_call.in_progress"):

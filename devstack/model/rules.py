@@ -287,16 +287,18 @@ def answer_from_tool(tool: str, result: str, context: Context) -> str:
     if re.search(r"permission denied|not found|unauthori[sz]ed|forbidden|^error", result, re.IGNORECASE):
         lead = f"I called `{tool}` for {context.describe()}, but it returned an error:"
         facts = [f"`{line.strip()[:200]}`" for line in result.splitlines() if line.strip()][:2]
+        meaning = "Argo CD refused or could not find what I asked for, so I have no data to reason about."
         tail = "You may not have access to it, or it may not exist. Ask an administrator or check the name."
     else:
         lead = f"I looked at {context.describe()} with `{tool}`. Here is what stands out:"
         facts = _facts(tool, result) or ["the tool returned no data"]
+        meaning = _meaning(facts)
         tail = _NEXT_STEPS.get(base, "Ask me for its events, logs or manifest to dig further.")
     bullets = "\n".join(f"- {fact}" for fact in facts)
     return (
         f"### Findings\n\n{lead}\n\n{bullets}\n\n### What it means\n\n"
         f"These facts come straight from Argo CD for {context.describe()}. "
-        f"{_meaning(facts)}\n\n### Next step\n\n{tail}\n\n"
+        f"{meaning}\n\n### Next step\n\n{tail}\n\n"
         f"I asked Argo CD through `{tool}` with your own permissions, so this shows only what your account "
         "may see. Everything quoted above is copied from the tool result without changes; ask me for the "
         "events, logs or manifest of a related resource and I will fetch those as well."

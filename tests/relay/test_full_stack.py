@@ -11,7 +11,7 @@ from typing import Any
 import httpx2
 import pytest
 
-from devstack.argocd.tokens import token_for
+from devstack.argocd.tokens import split_cookie, token_for
 from devstack.servers import free_port
 from tests.relay.conftest import Stack, delete, get_json, serve_relay
 from tests.relay.sse import Transcript, iter_sse, read_transcript
@@ -162,11 +162,10 @@ def test_a_forged_argocd_username_header_is_refused(stack: Stack) -> None:
 
 def test_the_direct_route_uses_the_argo_cd_session_cookie(stack: Stack) -> None:
     token = token_for("alice")
-    half = len(token) // 2
     transcript = chat(
         f"{stack.argocd}/assistant",
         question("What is the status?"),
-        cookies={"argocd.token": token[:half], "argocd.token-1": token[half:]},
+        cookies=split_cookie(token, max_value_length=len(token) // 2 + 1),
     )
     assert transcript.first("start")["identity"] == "cookie"
     assert transcript.names[-1] == "end"
@@ -197,6 +196,20 @@ def assert_one_error(transcript: Transcript, code: str) -> str:
     message: str = errors[0]["message"]
     assert_no_token_anywhere(message)
     return message
+
+
+def test_a_tool_refused_by_argo_cd_shows_its_reason_in_the_tool_result(stack: Stack) -> None:
+    billing = {"name": "billing", "namespace": "argocd", "project": "team-b"}
+    deployment = {**CHECKOUT_DEPLOYMENT, "namespace": "billing", "name": "billing-api"}
+    body = {"message": "Show me the logs", "application": billing, "resource": deployment}
+
+    transcript = chat(stack.relay, body, {"Authorization": f"Bearer {token_for('bob')}"})
+
+    result = transcript.first("tool_result")
+    assert (result["name"], result["ok"]) == ("get_logs", False)
+    assert "None" not in result["summary"]
+    assert "not its logs" in transcript.text  # the tool's reason reached the model and the answer
+    assert transcript.names[-1] == "end"
 
 
 def test_a_failing_model_gives_one_clear_error_event(stack: Stack) -> None:

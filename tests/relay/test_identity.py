@@ -8,11 +8,11 @@ from typing import Any
 import httpx2
 import pytest
 
-from devstack.argocd.tokens import token_for
+from devstack.argocd.tokens import split_cookie, token_for
 from mcp_server.argocd_client import ArgoCDClient
 from mcp_server.scope import verify_scope
 from relay.config import IdentityConfig
-from relay.identity import IdentityError, IdentityResolver, token_digest
+from relay.identity import IdentityError, IdentityResolver, joined_cookie, token_digest
 
 pytestmark = pytest.mark.anyio
 
@@ -49,9 +49,18 @@ async def test_a_bearer_token_is_verified_and_names_its_user(argocd: ArgoCDClien
 
 async def test_the_cookie_comes_first_and_split_cookies_are_joined(argocd: ArgoCDClient) -> None:
     token = token_for("viewer")
-    cookies = {"argocd.token": token[:10], "argocd.token-1": token[10:30], "argocd.token-2": token[30:]}
+    cookies = split_cookie(token, max_value_length=len(token) // 3 + 1)
+    assert len(cookies) == 3  # argocd.token=3:<part>, argocd.token-1, argocd.token-2, as Argo CD writes them
     identity = await resolve(argocd, {"Authorization": f"Bearer {token_for('alice')}"}, cookies)
     assert (identity.mode, identity.username) == ("cookie", "viewer")
+
+
+def test_split_cookies_are_joined_the_way_argo_cd_writes_them() -> None:
+    assert joined_cookie({"argocd.token": "abc"}) == "abc"
+    assert joined_cookie({"argocd.token": "2:ab", "argocd.token-1": "cd"}) == "abcd"
+    assert joined_cookie({"argocd.token": "x:ab"}) is None
+    assert joined_cookie({"argocd.token": "999:ab"}) is None
+    assert joined_cookie({}) is None
 
 
 async def test_a_pasted_token_is_used_when_nothing_else_is_there(argocd: ArgoCDClient) -> None:
