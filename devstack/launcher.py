@@ -338,9 +338,28 @@ def _print_human(stack: Stack) -> None:
     print("\n  Ask the Assistant tab, for example:")
     for question in QUESTIONS:
         print(f"    - {question}")
+    if "mcp_endpoint" in stack.urls:
+        _print_mcp_client_setup(stack.urls["mcp_endpoint"])
     for name in stack.skipped:
         print(f"\n  not started: {name}")
     print(f"\n  Logs in {stack.options.log_dir}/  -  press Ctrl-C to stop.", flush=True)
+
+
+def _print_mcp_client_setup(endpoint: str) -> None:
+    """The MCP server on its own, for IDE assistants: its URL, a demo token per user, a client config."""
+    from devstack.argocd.tokens import token_for
+
+    print(f"\n  MCP server (streamable HTTP): {endpoint}")
+    print("  Demo tokens (send as Authorization: Bearer <token>):")
+    for user, _, _ in DEMO_USERS:
+        print(f"    {user:<7} {token_for(user)}")
+    config = {
+        "mcpServers": {
+            "argocd": {"url": endpoint, "headers": {"Authorization": f"Bearer {token_for('alice')}"}}
+        }
+    }
+    print("  Client config (Cursor / Claude Code / VS Code-style, as alice):")
+    print("    " + json.dumps(config))
 
 
 class _Stop(Exception):
