@@ -8,6 +8,7 @@ LS_VENV     := .venv-llamastack
 STAMP       := $(VENV)/.installed
 LS_STAMP    := $(LS_VENV)/.installed
 NODE_STAMP  := extension/node_modules/.installed
+PEERS_STAMP := bench/peers/node_modules/.installed
 EXT_BUILD   := extension/dist/.built
 CHROMIUM    := /usr/bin/chromium
 PIP         := -m pip install --quiet --disable-pip-version-check
@@ -41,6 +42,11 @@ $(EXT_BUILD): $(NODE_STAMP) $(shell find extension/src devstack/hostpage -type f
 	cd extension && npm run --silent build
 	@touch $@
 
+# The peer MCP server the benchmarks compare against (argocd-mcp, pinned by its lock file).
+$(PEERS_STAMP): bench/peers/package.json bench/peers/package-lock.json
+	cd bench/peers && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 # Debian's chromium for the end-to-end tests (never a browser download step).
 chromium:
 	@command -v $(CHROMIUM) >/dev/null || { \
@@ -55,10 +61,10 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy mcp_server relay devstack argocd_assistant
+	$(VENV)/bin/mypy mcp_server relay devstack bench argocd_assistant
 
 # The Python suites start the whole stack (llama-stack, the built extension) for their end-to-end parts.
-pytest: $(STAMP) $(LS_STAMP) $(EXT_BUILD)
+pytest: $(STAMP) $(LS_STAMP) $(EXT_BUILD) $(PEERS_STAMP)
 	$(VENV)/bin/pytest
 
 extension-test: $(NODE_STAMP)
@@ -70,8 +76,12 @@ e2e: chromium $(STAMP) $(LS_STAMP) $(EXT_BUILD)
 
 test: lint typecheck extension-test pytest e2e
 
+# Ratios measured side by side in one run; each script appends a dated row to bench/RESULTS.md.
+bench: $(STAMP) $(LS_STAMP) $(PEERS_STAMP)
+	$(PY) -m bench.run_all
+
 demo: $(STAMP) $(LS_STAMP) $(EXT_BUILD)
 	$(VENV)/bin/argocd-assistant demo
 
 clean:
-	rm -rf $(VENV) $(LS_VENV) extension/node_modules extension/dist .artifacts .devstack
+	rm -rf $(VENV) $(LS_VENV) extension/node_modules extension/dist bench/peers/node_modules .artifacts .devstack

@@ -1,0 +1,255 @@
+"""The fixed task set of the tool benchmarks, on the demo world (names from docs/dev/CONTRACTS.md).
+
+Each task says how our MCP server, the raw Argo CD API and the peer `argocd-mcp` answer the same question,
+and which facts a model needs from the answer (and which secrets must never reach it).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx2
+from mcp import Client
+
+ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Call:
+    tool: str
+    arguments: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RawCall:
+    path: str
+    params: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Task:
+    key: str
+    label: str
+    ours: Call
+    raw: RawCall
+    peer: Call | None
+    required: tuple[str, ...]
+    forbidden: tuple[str, ...] = ()
+
+
+SECRETS = (
+    "hunter2",
+    "AKIAIOSFODNN7EXAMPLE",
+    "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj",
+)
+
+
+def _node(tree: Mapping[str, Any], kind: str, name_prefix: str) -> dict[str, Any]:
+    for node in tree.get("nodes") or []:
+        if node.get("kind") == kind and str(node.get("name", "")).startswith(name_prefix):
+            return dict(node)
+    raise LookupError(f"no {kind} {name_prefix}* in the resource tree")
+
+
+def _ref(node: Mapping[str, Any]) -> dict[str, str]:
+    return {k: str(node.get(k) or "") for k in ("uid", "version", "group", "kind", "name", "namespace")}
+
+
+async def build_tasks(argocd: httpx2.AsyncClient) -> dict[str, Task]:
+    """Resolves pod names and UIDs from the simulator (an admin-authenticated client), then the tasks."""
+    checkout = (await argocd.get("/api/v1/applications/checkout/resource-tree")).raise_for_status().json()
+    platform = (
+        (await argocd.get("/api/v1/applications/platform-tools/resource-tree")).raise_for_status().json()
+    )
+    deploy = _node(checkout, "Deployment", "checkout-api")
+    pod = _node(checkout, "Pod", "checkout-api")
+    firehose = _node(platform, "Pod", "log-firehose")
+    big = _node(platform, "ConfigMap", "big-config")
+    app_ns = {"applicationName": "checkout", "applicationNamespace": "argocd"}
+    tasks = [
+        Task(
+            "manifest",
+            "manifest of Deployment checkout-api",
+            Call("get_manifest", {"application": "checkout", "kind": "Deployment", "name": "checkout-api"}),
+            RawCall(
+                "/api/v1/applications/checkout/resource",
+                {
+                    "namespace": "checkout",
+                    "resourceName": "checkout-api",
+                    "version": "v1",
+                    "group": "apps",
+                    "kind": "Deployment",
+                },
+            ),
+            Call("get_resources", {**app_ns, "resourceRefs": [_ref(deploy)]}),
+            required=(
+                "checkout-api",
+                "ghcr.io/example-org/checkout-api:2.3.1",
+                "LOG_LEVEL",
+                "REDIS_URL",
+                "ProgressDeadlineExceeded",
+                "readyReplicas",
+            ),
+            forbidden=("managedFields", "last-applied-configuration"),
+        ),
+        Task(
+            "events",
+            "events of the crash-looping pod",
+            Call("get_events", {"application": "checkout", "kind": "Pod", "name": pod["name"]}),
+            RawCall(
+                "/api/v1/applications/checkout/events",
+                {"resourceUID": pod["uid"], "resourceName": pod["name"], "resourceNamespace": "checkout"},
+            ),
+            Call(
+                "get_resource_events",
+                {
+                    **app_ns,
+                    "resourceUID": pod["uid"],
+                    "resourceNamespace": "checkout",
+                    "resourceName": pod["name"],
+                },
+            ),
+            required=(
+                "BackOff",
+                "Unhealthy",
+                "Readiness probe failed",
+                "connection refused",
+                "Back-off restarting failed container api",
+            ),
+        ),
+        Task(
+            "logs",
+            "100 log lines of the crash-looping pod",
+            Call(
+                "get_logs",
+                {"application": "checkout", "pod": pod["name"], "container": "api", "tail_lines": 100},
+            ),
+            RawCall(
+                "/api/v1/applications/checkout/logs",
+                {"podName": pod["name"], "container": "api", "tailLines": "100", "follow": "false"},
+            ),
+            Call("get_application_workload_logs", {**app_ns, "resourceRef": _ref(pod), "container": "api"}),
+            required=(
+                "Traceback (most recent call last)",
+                "KeyError: 'DATABASE_URL'",
+                "DATABASE_URL missing",
+            ),
+        ),
+        Task(
+            "applications",
+            "the application list",
+            Call("list_applications", {}),
+            RawCall("/api/v1/applications"),
+            Call("list_applications", {}),
+            required=(
+                "billing",
+                "checkout",
+                "guestbook",
+                "inventory",
+                "platform-tools",
+                "tenant-portal",
+                "Degraded",
+                "OutOfSync",
+                "team-a",
+            ),
+        ),
+        Task(
+            "tree",
+            "the resource tree of checkout",
+            Call("get_resource_tree", {"application": "checkout"}),
+            RawCall("/api/v1/applications/checkout/resource-tree"),
+            Call("get_application_resource_tree", {"applicationName": "checkout"}),
+            required=(
+                "checkout-api",
+                "ReplicaSet",
+                pod["name"],
+                "Degraded",
+                "CrashLoopBackOff",
+                "checkout-config",
+            ),
+        ),
+        Task(
+            "big_config",
+            "the 2 MiB ConfigMap big-config",
+            Call(
+                "get_manifest", {"application": "platform-tools", "kind": "ConfigMap", "name": "big-config"}
+            ),
+            RawCall(
+                "/api/v1/applications/platform-tools/resource",
+                {
+                    "namespace": "platform",
+                    "resourceName": "big-config",
+                    "version": "v1",
+                    "group": "",
+                    "kind": "ConfigMap",
+                },
+            ),
+            Call(
+                "get_resources",
+                {
+                    "applicationName": "platform-tools",
+                    "applicationNamespace": "argocd",
+                    "resourceRefs": [_ref(big)],
+                },
+            ),
+            required=("big-config", "rules-00.yaml", "truncat"),
+        ),
+        Task(
+            "endless_log",
+            "the endless log, each server's defaults",
+            Call("get_logs", {"application": "platform-tools", "pod": firehose["name"]}),
+            RawCall(
+                "/api/v1/applications/platform-tools/logs", {"podName": firehose["name"], "follow": "false"}
+            ),
+            Call(
+                "get_application_workload_logs",
+                {
+                    "applicationName": "platform-tools",
+                    "applicationNamespace": "argocd",
+                    "resourceRef": _ref(firehose),
+                    "container": "log-firehose",
+                },
+            ),
+            required=("queue=ingest", "truncat"),
+            forbidden=SECRETS,
+        ),
+    ]
+    return {task.key: task for task in tasks}
+
+
+def result_text(result: Any) -> str:
+    """What a model reads from a tool result: its text content (llama-stack passes the text parts on)."""
+    parts = [getattr(item, "text", "") for item in result.content]
+    return "\n".join(p for p in parts if p)
+
+
+async def call_tool(client: Client, call: Call) -> tuple[str, bool]:
+    result = await client.call_tool(call.tool, call.arguments)
+    return result_text(result), bool(result.is_error)
+
+
+@dataclass
+class RawBody:
+    size: int
+    text: str
+    complete: bool
+
+
+async def read_raw(
+    argocd: httpx2.AsyncClient, raw: RawCall, *, max_bytes: int, max_seconds: float
+) -> RawBody:
+    """Reads a raw API answer up to a byte and time budget (the endless log has no end)."""
+    chunks: list[bytes] = []
+    size = 0
+    deadline = time.monotonic() + max_seconds
+    async with argocd.stream("GET", raw.path, params=raw.params) as response:
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size <= max_bytes:
+                chunks.append(chunk)
+            if size >= max_bytes or time.monotonic() > deadline:
+                return RawBody(size, b"".join(chunks).decode("utf-8", "replace"), complete=False)
+    return RawBody(size, b"".join(chunks).decode("utf-8", "replace"), complete=True)

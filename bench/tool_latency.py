@@ -1,0 +1,160 @@
+"""Tool latency: p50/p95 of our tools over streamable HTTP versus the raw Argo CD calls each makes, and
+versus argocd-mcp on the same task, all against the simulator in one run.
+
+The raw baseline replays exactly the Argo CD requests our tool made (read from the simulator's request log)
+over one keep-alive client with the same token. Calls are interleaved (ours, raw, peer) so drift hits all
+three alike. "new session" is what llama-stack pays per answer: initialize, call, close.
+Targets: ours ≤ 1.5x raw at p50; ours faster than argocd-mcp at p50 on each tool.
+
+`python -m bench.tool_latency [--quick] [--results FILE]`
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+import time
+from collections.abc import Awaitable, Sequence
+
+import httpx2
+from mcp import Client
+
+from bench import report
+from bench.stack import argocd_mcp, argocd_mcp_installed, mcp_client, mcp_server, simulator
+from bench.tasks import ADMIN, Call, build_tasks, call_tool
+from devstack.argocd.world import token_for
+
+TOOLS = ("manifest", "events", "logs", "applications")
+
+
+async def _timed(work: Awaitable[object]) -> float:
+    """Seconds `work` takes (a coroutine does nothing until awaited, so creating it first is free)."""
+    start = time.perf_counter()
+    await work
+    return time.perf_counter() - start
+
+
+async def _checked_call(client: Client, call: Call) -> None:
+    text, is_error = await call_tool(client, call)
+    if is_error:
+        raise RuntimeError(f"{call.tool} failed: {text[:300]}")
+
+
+async def _raw_calls(argocd: httpx2.AsyncClient, client: Client, call: Call) -> list[tuple[str, str]]:
+    """The Argo CD requests (method, path?query) one call of our tool makes."""
+    (await argocd.delete("/_devstack/requests")).raise_for_status()
+    await _checked_call(client, call)
+    log = (await argocd.get("/_devstack/requests")).raise_for_status().json()
+    return [(e["method"], e["path"] + (f"?{e['query']}" if e["query"] else "")) for e in log]
+
+
+async def _replay(argocd: httpx2.AsyncClient, calls: list[tuple[str, str]]) -> None:
+    for method, url in calls:
+        response = await argocd.request(method, url)
+        await response.aread()
+        response.raise_for_status()
+
+
+async def measure(quick: bool) -> tuple[report.Table, dict[str, object], list[str], bool]:
+    iterations, warmup, fresh = (5, 1, 2) if quick else (60, 5, 15)
+    token = token_for(ADMIN)
+    auth = {"Authorization": f"Bearer {token}"}
+    peer_ok = argocd_mcp_installed()
+    notes = [f"{iterations} interleaved calls per tool after {warmup} warm-up; times in ms."]
+    table = report.Table(
+        [
+            "tool",
+            "raw calls",
+            "raw p50",
+            "raw p95",
+            "ours p50",
+            "ours p95",
+            "ours/raw p50",
+            "argocd-mcp p50",
+            "argocd-mcp p95",
+            "ours/peer p50",
+            "ours new session p50",
+            "peer new session p50",
+        ]
+    )
+    summary: dict[str, object] = {}
+    ok = True
+    with contextlib.ExitStack() as stack:
+        sim = stack.enter_context(simulator())
+        ours = stack.enter_context(mcp_server(sim.url))
+        peer = stack.enter_context(argocd_mcp(sim.url, token)) if peer_ok else None
+        if peer is None:
+            notes.append("argocd-mcp is not installed (`npm ci` in bench/peers): its columns are empty.")
+        async with contextlib.AsyncExitStack() as astack:
+            argocd = await astack.enter_async_context(
+                httpx2.AsyncClient(base_url=sim.url, headers=auth, timeout=30)
+            )
+            tasks = await build_tasks(argocd)
+            client = await astack.enter_async_context(mcp_client(ours.url, auth))
+            peer_client = await astack.enter_async_context(mcp_client(peer.url)) if peer else None
+            for key in TOOLS:
+                task = tasks[key]
+                raw_calls = await _raw_calls(argocd, client, task.ours)
+                samples: dict[str, list[float]] = {"ours": [], "raw": [], "peer": []}
+                for i in range(warmup + iterations):
+                    o = await _timed(_checked_call(client, task.ours))
+                    r = await _timed(_replay(argocd, raw_calls))
+                    if peer_client is not None and task.peer is not None:
+                        p = await _timed(_checked_call(peer_client, task.peer))
+                        if i >= warmup:
+                            samples["peer"].append(p)
+                    if i >= warmup:
+                        samples["ours"].append(o)
+                        samples["raw"].append(r)
+                fresh_ours = [await _timed(_fresh_call(ours.url, auth, task.ours)) for _ in range(fresh)]
+                fresh_peer: list[float] = []
+                if peer is not None and task.peer is not None:
+                    fresh_peer = [await _timed(_fresh_call(peer.url, {}, task.peer)) for _ in range(fresh)]
+                o50, r50 = report.median(samples["ours"]), report.median(samples["raw"])
+                vs_raw = report.ratio(o50, r50)
+                ok &= vs_raw <= 1.5
+                peer_cells: list[object] = ["-", "-", "-"]
+                if samples["peer"]:
+                    p50 = report.median(samples["peer"])
+                    vs_peer = report.ratio(o50, p50)
+                    ok &= vs_peer < 1.0
+                    peer_cells = [
+                        report.ms(p50),
+                        report.ms(report.percentile(samples["peer"], 95)),
+                        f"{vs_peer:.2f}",
+                    ]
+                    summary[f"{key} vs peer"] = f"{vs_peer:.2f}"
+                summary[f"{key} vs raw"] = f"{vs_raw:.2f}"
+                table.add(
+                    task.ours.tool,
+                    len(raw_calls),
+                    report.ms(r50),
+                    report.ms(report.percentile(samples["raw"], 95)),
+                    report.ms(o50),
+                    report.ms(report.percentile(samples["ours"], 95)),
+                    f"{vs_raw:.2f}",
+                    *peer_cells,
+                    report.ms(report.median(fresh_ours)),
+                    report.ms(report.median(fresh_peer)) if fresh_peer else "-",
+                )
+    notes.append(f"Targets: ours/raw p50 ≤ 1.5 and ours/peer p50 < 1 on every tool: {report.verdict(ok)}.")
+    summary["target"] = report.verdict(ok)
+    return table, summary, notes, ok
+
+
+async def _fresh_call(url: str, headers: dict[str, str], call: Call) -> None:
+    async with mcp_client(url, headers) as client:
+        await _checked_call(client, call)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = report.parser(__doc__ or "").parse_args(argv)
+    table, summary, notes, _ = asyncio.run(measure(args.quick))
+    report.emit("Tool latency (streamable HTTP, against the simulator)", table, notes)
+    report.record(report.results_path(args), "tool_latency", summary, quick=args.quick)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
