@@ -11,9 +11,12 @@ from dataclasses import dataclass
 
 from mcp_server.sealed import SealError, seal, unseal
 
-__all__ = ["HEADER", "Scope", "ScopeError", "sign_scope", "verify_scope"]
+__all__ = ["HEADER", "TOOLS_OUTSIDE_SCOPE", "Scope", "ScopeError", "sign_scope", "verify_scope"]
 
 HEADER = "X-Assistant-Scope"
+# Before a scoped call Argo CD's proxy has checked only `applications, get` on the app for the user; reading
+# logs needs `logs, get` as well, which nobody checked, so logs are never read with the service credential.
+TOOLS_OUTSIDE_SCOPE = frozenset({"get_logs"})
 _VERSION = "v1"
 _MAX_LEN = 2048
 

@@ -468,6 +468,12 @@ async def get_events(call: Call, args: m.GetEventsArgs) -> tuple[BaseModel, str]
 
 async def get_logs(call: Call, args: m.GetLogsArgs) -> tuple[BaseModel, str]:
     ns = _scoped(call, args.application, args.app_namespace)
+    if call.caller.scope is not None:
+        raise ToolError(
+            "Refused: logs are not read in the scoped service mode, because Argo CD checked only that "
+            "the user may view this application, not its logs. Attach logs in the Assistant tab (they "
+            "are fetched with the user's own permissions) or use get_events and get_manifest."
+        )
     settings = call.settings
     tail = args.tail_lines or settings.mcp_default_log_lines
     if tail > settings.mcp_max_log_lines:

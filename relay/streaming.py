@@ -18,6 +18,7 @@ from typing import Any
 import anyio
 from llama_stack_client import APIConnectionError, APIError, APIStatusError, APITimeoutError, AsyncStream
 
+from mcp_server.scope import TOOLS_OUTSIDE_SCOPE
 from mcp_server.shaping import redact
 from relay.context import REDACTED, build_prompt
 from relay.conversation import Conversation
@@ -46,7 +47,8 @@ def sse(event: str, data: dict[str, Any]) -> dict[str, str]:
 
 
 def _first_line(text: str, limit: int) -> str:
-    line = next((part.strip() for part in text.splitlines() if part.strip()), "")
+    # a tool's first line is its header ("Events of Pod/x, newest first:"), a summary without the colon
+    line = next((part.strip() for part in text.splitlines() if part.strip()), "").rstrip(":")
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
@@ -124,7 +126,11 @@ class ChatStream:
             "type": "mcp",
             "server_label": mcp.server_label,
             "authorization": self.identity.token,
-            "allowed_tools": list(mcp.allowed_tools),
+            "allowed_tools": [
+                tool
+                for tool in mcp.allowed_tools
+                if self.identity.scope_header is None or tool not in TOOLS_OUTSIDE_SCOPE
+            ],
             "require_approval": "never",
         }
         if mcp.connector_id is not None:

@@ -107,6 +107,16 @@ async def test_a_valid_scope_limits_the_service_token_to_one_application(mcp_url
     assert "limited to application" in error(other_ns)
 
 
+async def test_a_scoped_call_never_reads_logs_the_user_was_not_checked_for(mcp_url: str) -> None:
+    headers = {
+        "Authorization": f"Bearer {SERVICE}",
+        "X-Assistant-Scope": sign_scope("argocd", "checkout", KEY),
+    }
+    arguments = {"application": "checkout", "kind": "Deployment", "name": "checkout-api"}
+    result = await _call(mcp_url, headers, "get_logs", arguments)
+    assert "logs are not read in the scoped service mode" in error(result)
+
+
 async def test_the_service_token_without_a_scope_is_refused(mcp_url: str) -> None:
     result = await _call(mcp_url, {"Authorization": f"Bearer {SERVICE}"}, "list_applications", {})
     assert "signed X-Assistant-Scope" in error(result)

@@ -128,6 +128,22 @@ def test_through_the_proxy_without_a_token_the_scoped_service_credential_is_used
     assert {r["user"] for r in calls} == {"assistant-service"}
 
 
+def test_the_scoped_service_credential_never_reads_logs_for_a_user_who_may_not(stack: Stack) -> None:
+    delete(f"{stack.argocd}/_devstack/requests")
+    billing = {"name": "billing", "namespace": "argocd", "project": "team-b"}
+    deployment = {**CHECKOUT_DEPLOYMENT, "namespace": "billing", "name": "billing-api"}
+    transcript = chat(
+        f"{stack.argocd}/extensions/assistant",
+        {"message": "Show me the logs", "application": billing, "resource": deployment},
+        proxy_headers("argocd:billing", "team-b"),
+        cookies={"argocd.token": token_for("bob")},  # bob may view billing but not read its logs
+    )
+    assert transcript.first("start")["identity"] == "scoped"
+    assert "get_logs" not in {call["name"] for call in transcript.all("tool_call")}
+    log = get_json(f"{stack.argocd}/_devstack/requests")
+    assert not [r for r in log if "/logs" in r["path"] and r["user"] == "assistant-service"]
+
+
 def test_the_scoped_service_credential_refuses_a_second_application(stack: Stack) -> None:
     body = {**question("Why is it degraded?"), "application": {"name": "inventory", "namespace": "argocd"}}
     with httpx2.Client(timeout=30, cookies={"argocd.token": token_for("alice")}) as client:
