@@ -152,6 +152,9 @@ def decide(messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None) -
         if follow_up is not None and _calls_since_question(messages) < 2:
             return Reply(tool_call=follow_up)
         return Reply(text=answer_from_tool(tool, result, _target_of(args, context)))
+    attached_logs = attached_context(messages, "logs")
+    if last.get("role") == "user" and attached_logs is not None and _asks_about_logs(question):
+        return Reply(text=answer_from_attached_logs(attached_logs, context))
     if last.get("role") == "user" and offered:
         name = choose_tool(question, offered)
         if name is not None:
@@ -160,6 +163,29 @@ def decide(messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None) -
                 return Reply(tool_call=ToolCall(tree, fill_arguments(tree, offered[tree], context)))
             return Reply(tool_call=ToolCall(name, fill_arguments(name, offered[name], context)))
     return Reply(text=answer_from_context(question, context))
+
+
+_ATTACHED = re.compile(
+    r'<untrusted-data boundary="(?P<nonce>\w+)" source="(?P<source>[^"]*)">\n(?P<body>.*?)\n'
+    r'</untrusted-data boundary="(?P=nonce)">',
+    re.DOTALL,
+)
+
+
+def attached_context(messages: list[dict[str, Any]], source: str) -> str | None:
+    """The newest UI context block (the relay's untrusted-data blocks) whose source starts with `source`."""
+    for message in reversed(messages):
+        if message.get("role") != "user":
+            continue
+        blocks = list(_ATTACHED.finditer(message_text(message.get("content"))))
+        for block in reversed(blocks):
+            if block["source"].startswith(source):
+                return block["body"]
+    return None
+
+
+def _asks_about_logs(question: str) -> bool:
+    return any(re.search(rf"\b{re.escape(word)}", question.lower()) for word in TOOL_RULES[0][0])
 
 
 def _follow_up(
@@ -302,6 +328,19 @@ def answer_from_tool(tool: str, result: str, context: Context) -> str:
         f"I asked Argo CD through `{tool}` with your own permissions, so this shows only what your account "
         "may see. Everything quoted above is copied from the tool result without changes; ask me for the "
         "events, logs or manifest of a related resource and I will fetch those as well."
+    )
+
+
+def answer_from_attached_logs(logs: str, context: Context) -> str:
+    """A question about logs the user attached: read them rather than fetch them again."""
+    facts = _facts("get_logs", logs) or ["the attached logs are empty"]
+    bullets = "\n".join(f"- {fact}" for fact in facts)
+    return (
+        f"### Findings\n\nI read the logs you attached for {context.describe()}. Here is what stands out:"
+        f"\n\n{bullets}\n\n### What it means\n\n{_meaning(facts)}\n\n### Next step\n\n"
+        f"{_NEXT_STEPS['get_logs']}\n\nThese lines come from the logs attached in the Assistant tab, which "
+        "your browser fetched from Argo CD with your own permissions; ask me for the events or the manifest "
+        "and I will fetch them as well."
     )
 
 

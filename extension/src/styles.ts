@@ -21,8 +21,9 @@ border-radius:4px;min-height:360px;box-sizing:border-box}
 .aa-btn{font:inherit;font-size:13px;border:1px solid var(--aa-accent);background:var(--aa-bg);color:var(--aa-accent-strong);
 border-radius:3px;padding:4px 12px;cursor:pointer;line-height:1.5}
 .aa-btn:hover{background:var(--aa-bg-soft)}
-.aa-btn--primary{background:var(--aa-accent);color:#fff}
-.aa-btn--primary:hover{background:var(--aa-accent-strong);color:#fff}
+/* Argo CD teal in both themes: white text stays readable (the dark accent is too light for it) */
+.aa-btn--primary{background:#00a2b3;border-color:#00a2b3;color:#fff}
+.aa-btn--primary:hover{background:#0b7f8c;border-color:#0b7f8c;color:#fff}
 .aa-btn--danger{border-color:var(--aa-danger);color:var(--aa-danger)}
 .aa-btn--small{padding:0 8px;font-size:12px}
 .aa-btn:disabled{opacity:.5;cursor:default}
@@ -41,7 +42,7 @@ word-break:break-word}
 .aa-panel{border:1px solid var(--aa-border);border-radius:4px;padding:12px;background:var(--aa-bg-soft);
 display:flex;flex-wrap:wrap;gap:12px;align-items:flex-end}
 .aa-field{display:flex;flex-direction:column;gap:4px;font-size:12px;color:var(--aa-muted)}
-.aa-field--inline{flex-direction:row;align-items:center}
+.aa-field--inline{flex-direction:row;align-items:center;min-height:30px}
 .aa-root input[type=number],.aa-root input[type=password],.aa-root select{font:inherit;font-size:13px;color:var(--aa-text);
 background:var(--aa-bg);border:1px solid var(--aa-border);border-radius:3px;padding:4px 6px;min-width:120px}
 .aa-transcript{display:flex;flex-direction:column;gap:12px;overflow-y:auto;max-height:60vh;min-height:120px;padding:4px}
@@ -50,7 +51,8 @@ background:var(--aa-bg);border:1px solid var(--aa-border);border-radius:3px;padd
 .aa-msg--user{background:var(--aa-user);align-self:flex-end;white-space:pre-wrap;max-width:85%}
 .aa-msg--assistant{background:var(--aa-bg);border:1px solid var(--aa-border)}
 .aa-msg p{margin:0 0 8px}.aa-msg p:last-child{margin-bottom:0}
-.aa-msg h3,.aa-msg h4,.aa-msg h5,.aa-msg h6{margin:8px 0 4px;font-weight:500}
+.aa-msg h3,.aa-msg h4,.aa-msg h5,.aa-msg h6{margin:12px 0 4px;font-weight:600;line-height:1.3}
+.aa-msg h3{font-size:16px}.aa-msg h4{font-size:15px}.aa-msg h5,.aa-msg h6{font-size:14px}
 .aa-msg ul,.aa-msg ol{margin:0 0 8px;padding-left:22px}
 .aa-msg a{color:var(--aa-blue)}
 .aa-msg code{font-family:"Roboto Mono",Menlo,Consolas,monospace;font-size:12px;background:var(--aa-code-bg);

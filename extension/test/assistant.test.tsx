@@ -165,6 +165,19 @@ describe('Assistant tab', () => {
     expect(container.querySelectorAll('[data-testid="message-user"]')).toHaveLength(0);
   });
 
+  it('does not continue from an answer that failed (its response never completed)', async () => {
+    chatReply = () => sse([['start', { request_id: 'r', conversation: 'unfinished', identity: 'cookie' }], ['error', { code: 'upstream_unavailable', message: 'The model is not reachable.' }], ['end', { usage: {}, truncated: false }]]);
+    await render();
+    act(() => type(q('chat-input') as HTMLTextAreaElement, 'first'));
+    act(() => (q('chat-send') as HTMLButtonElement).click());
+    await settle(() => q('chat-error') !== null);
+    act(() => type(q('chat-input') as HTMLTextAreaElement, 'second'));
+    act(() => (q('chat-send') as HTMLButtonElement).click());
+    await settle(() => calls.filter((c) => c.url.endsWith('/api/chat')).length === 2);
+    const last = calls.filter((c) => c.url.endsWith('/api/chat')).pop();
+    expect(JSON.parse(String(last?.init?.body)).conversation).toBeNull();
+  });
+
   it('shows a stream error with Retry, and Retry asks again', async () => {
     chatReply = () => sse([['start', { request_id: 'r', conversation: 'c', identity: 'cookie' }], ['error', { code: 'upstream_unavailable', message: 'The model is not reachable.' }], ['end', { usage: {}, truncated: false }]]);
     await render();

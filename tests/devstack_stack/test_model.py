@@ -196,6 +196,19 @@ def test_the_answer_quotes_the_last_error_line_of_the_logs(client: httpx2.Client
     assert "KeyError: 'DATABASE_URL'" in answer
 
 
+def test_a_question_about_attached_logs_is_answered_from_them_without_a_tool(client: httpx2.Client) -> None:
+    attached = (
+        'Context captured by the Argo CD UI.\n<untrusted-data boundary="ab12" source="logs">\n'
+        "Traceback (most recent call last):\nKeyError: 'DATABASE_URL'\n</untrusted-data boundary=\"ab12\">"
+    )
+    messages = [*_ask("What do these logs say is wrong?"), {"role": "user", "content": attached}]
+    messages.append(messages.pop(1))  # the question comes last, after the context, as the relay sends it
+    answer = _complete(client, messages, tools=TOOLS)
+    assert "tool_calls" not in answer
+    assert "KeyError: 'DATABASE_URL'" in answer["content"]
+    assert "logs you attached" in answer["content"]
+
+
 def test_the_answer_reports_health_and_sync_from_the_application(client: httpx2.Client) -> None:
     app = json.dumps({"status": {"health": {"status": "Degraded"}, "sync": {"status": "Synced"}}})
     answer = _complete(client, _after_tool("get_application", app, "status?"))["content"]

@@ -13,6 +13,12 @@ const running = new Set();
 process.on('exit', () => {
   for (const stack of running) stack.killAll('SIGKILL');
 });
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  // interrupted: stop the stacks the normal way (the launcher cleans up after itself), then exit
+  process.once(signal, () => {
+    Promise.allSettled([...running].map((stack) => stack.stop())).finally(() => process.exit(130));
+  });
+}
 
 function killGroup(pid, signal) {
   try {

@@ -3,12 +3,16 @@ import { join } from 'node:path';
 
 export const ANSWER_TIMEOUT_MS = 30_000;
 
-/** A new tab on the host page with no session; page errors are collected to assert none happened. */
-export async function openHostPage(context, baseUrl, params) {
+/**
+ * A new tab on the host page with no session; page errors are collected to assert none happened.
+ * `initScript` ({fn, arg}) runs in the page before its own scripts.
+ */
+export async function openHostPage(context, baseUrl, params, initScript = null) {
   await context.clearCookies(); // one signed-in user per scenario
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
+  if (initScript) await page.addInitScript(initScript.fn, initScript.arg);
   await page.goto(`${baseUrl}/?${new URLSearchParams(params)}`);
   return { page, errors };
 }

@@ -71,6 +71,9 @@ export class Assistant extends React.Component<ExtensionProps, State> {
   private unmounted = false;
   private sawEnd = false;
   private sawError = false;
+  // The relay's handle names the response being streamed; it is only worth continuing from once that
+  // response completed (llama-stack refuses an unfinished one as previous_response_id, e.g. after Stop).
+  private pendingHandle: string | null = null;
   private rootRef = React.createRef<HTMLDivElement>();
   private transcriptRef = React.createRef<HTMLDivElement>();
 
@@ -229,7 +232,7 @@ export class Assistant extends React.Component<ExtensionProps, State> {
   private onEvent = (event: ChatEvent): void => {
     switch (event.type) {
       case 'start':
-        if (event.conversation) this.setState((s) => ({ conv: { ...s.conv, handle: event.conversation } }));
+        this.pendingHandle = event.conversation || null;
         return;
       case 'token':
         this.updateLast((m) => {
@@ -270,6 +273,10 @@ export class Assistant extends React.Component<ExtensionProps, State> {
         return;
       case 'end':
         this.sawEnd = true;
+        if (!this.sawError && this.pendingHandle) {
+          const handle = this.pendingHandle;
+          this.setState((s) => ({ conv: { ...s.conv, handle } }));
+        }
         return;
     }
   };
@@ -282,6 +289,7 @@ export class Assistant extends React.Component<ExtensionProps, State> {
     this.abort = controller;
     this.sawEnd = false;
     this.sawError = false;
+    this.pendingHandle = null;
     const request = {
       message,
       application: app,

@@ -1,0 +1,213 @@
+// End-to-end: the Assistant tab in Debian's headless Chromium against the WHOLE dev stack (Argo CD
+// simulator + host page, relay, llama-stack, MCP server, scripted model), started once per React version
+// with `python -m devstack up --json --react N`. Needs `npm run build` first (the stack serves dist/).
+// Screenshots of every scenario go to <repo>/.artifacts/e2e/<scenario>-react<N>.png.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import { launchBrowser } from './lib/browser.mjs';
+import { DevStack } from './lib/stack.mjs';
+import {
+  ask,
+  chatError,
+  login,
+  openHostPage,
+  openResource,
+  readAnswer,
+  screenshot,
+  settledAnswer,
+  waitForDefaultChips,
+} from './lib/ui.mjs';
+
+const ext = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const repo = resolve(ext, '..');
+const shots = join(repo, '.artifacts', 'e2e');
+const SCENARIO_TIMEOUT_MS = 60_000;
+const NO_LOGS_MESSAGE = "You don't have permission to read logs of this application (logs, get)";
+
+const sha256 = (text) => createHash('sha256').update(text).digest('hex');
+
+/** Argo CD API requests made on the user's behalf while answering (the log is cleared before asking). */
+function toolRequests(requests) {
+  return requests.filter((r) => r.path.startsWith('/api/v1/applications/'));
+}
+
+function assertAnswered(answer, error, pattern) {
+  assert.equal(answer.state, 'done', `the answer did not finish: ${answer.state}; ${error ?? answer.text}`);
+  assert.match(answer.text, pattern);
+}
+
+for (const react of [16, 19]) {
+  describe(`the Assistant on a React ${react} host, against the whole stack`, () => {
+    const stack = new DevStack(repo, react);
+    let browser;
+
+    before(
+      async () => {
+        assert.ok(existsSync(join(ext, 'dist', 'hostpage', 'index.html')), 'run `npm run build` first');
+        mkdirSync(shots, { recursive: true });
+        await stack.start();
+        browser = await launchBrowser();
+      },
+      { timeout: 120_000 },
+    );
+
+    after(async () => {
+      try {
+        await browser?.close();
+      } finally {
+        await stack.stop();
+      }
+    });
+
+    /** Runs one scenario in a fresh tab; the screenshot is taken whether it passed or not. */
+    async function scenario(name, params, body, initScript = null) {
+      const query = { react: String(react), ...params };
+      const { page, errors } = await openHostPage(browser.context, stack.urls.argocd, query, initScript);
+      try {
+        await body(page);
+        assert.match(await page.getByTestId('react-version').innerText(), new RegExp(`React ${react}\\.`));
+        assert.deepEqual(errors, [], 'no uncaught errors on the page');
+      } finally {
+        await screenshot(page, shots, `${name}-react${react}`).catch(() => {});
+        await page.close();
+      }
+    }
+
+    test('alice asks why the degraded pod is failing and sees a tool card and the streamed answer', { timeout: SCENARIO_TIMEOUT_MS }, () =>
+      scenario('why-failing', { app: 'checkout' }, async (page) => {
+        await login(page, 'alice', 'alice-pass');
+        await openResource(page, 'Pod', 'checkout-api');
+        await waitForDefaultChips(page);
+        assert.match(await page.getByTestId('chip-events').innerText(), /Events \([1-9]\d*\)/);
+        await stack.clearArgocdRequests();
+        const index = await ask(page, 'Why is this pod failing?');
+        // the tool card shows up while the answer is still streaming
+        await page.getByTestId('message-assistant').nth(index).getByTestId('tool-card').first().waitFor();
+        const answer = await settledAnswer(page, index);
+        assertAnswered(answer, await chatError(page), /BackOff/);
+        assert.ok(answer.toolCards.some((t) => t.name.endsWith('get_events')), JSON.stringify(answer.toolCards));
+        assert.match(answer.toolCards[0].text, /\bok\b/);
+        // proxy route, no user token: the relay answered in the scoped service mode
+        const users = new Set(toolRequests(await stack.argocdRequests()).map((r) => r.user));
+        assert.deepEqual([...users], ['assistant-service']);
+      }));
+
+    test('alice attaches logs through the guided flow and asks about them', { timeout: SCENARIO_TIMEOUT_MS }, () =>
+      scenario('logs', { app: 'checkout' }, async (page) => {
+        await login(page, 'alice', 'alice-pass');
+        await openResource(page, 'Pod', 'checkout-api');
+        await waitForDefaultChips(page);
+        await page.getByTestId('attach-logs').click();
+        const choices = await page.getByTestId('logs-container').locator('option').allInnerTexts();
+        assert.ok(choices.includes('migrate (init)') && choices.includes('api'), choices.join(', '));
+        await page.getByTestId('logs-container').selectOption('api');
+        await page.getByTestId('logs-lines').fill('50');
+        await page.getByTestId('logs-previous').check();
+        await page.getByTestId('logs-attach').click();
+        const chip = page.getByTestId('chip-logs');
+        await chip.waitFor();
+        assert.match(await chip.innerText(), /Logs: api \(previous\), \d+ lines/);
+        await chip.locator('button').first().click();
+        assert.match(await page.getByTestId('preview-logs').innerText(), /DATABASE_URL/);
+        const index = await ask(page, 'What do these logs say is wrong?');
+        const answer = await settledAnswer(page, index);
+        // answered from the attached logs (fetched by the browser with alice's own permissions)
+        assertAnswered(answer, await chatError(page), /DATABASE_URL/);
+        assert.match(answer.text, /logs you attached/);
+      }));
+
+    test('Stop aborts a slow answer midway, and the conversation goes on after it', { timeout: SCENARIO_TIMEOUT_MS }, () =>
+      scenario('stop', { app: 'checkout' }, async (page) => {
+        await login(page, 'alice', 'alice-pass');
+        await openResource(page, 'Pod', 'checkout-api');
+        await waitForDefaultChips(page);
+        // a finished answer first, so the questions after Stop continue a real conversation
+        const first = await ask(page, 'What do the events say?');
+        assertAnswered(await settledAnswer(page, first), await chatError(page), /BackOff/);
+        const index = await ask(page, 'Why is this pod failing? [[slow]]');
+        const answer = page.getByTestId('message-assistant').nth(index);
+        await answer.getByText('Findings').waitFor(); // text is streaming now (about 7 words a second)
+        assert.equal(await answer.getAttribute('data-state'), 'streaming');
+        await page.getByTestId('chat-stop').click();
+        await page.getByTestId('chat-send').waitFor();
+        const stopped = await readAnswer(page, index);
+        assert.equal(stopped.state, 'stopped');
+        assert.match(stopped.text, /Stopped\./);
+        assert.doesNotMatch(stopped.text, /Next step/, 'the answer was cut short');
+        assert.equal(await chatError(page), null);
+        await screenshot(page, shots, `stop-stopped-react${react}`); // the transcript scrolls away later
+        const next = await ask(page, 'Why is it still failing?');
+        assertAnswered(await settledAnswer(page, next), await chatError(page), /BackOff|DATABASE_URL/);
+        assert.equal((await readAnswer(page, index)).state, 'stopped', 'the stopped answer stays stopped');
+      }));
+
+    test('bob, who may not read logs, is told so clearly (dark theme)', { timeout: SCENARIO_TIMEOUT_MS }, () =>
+      scenario('no-logs-permission', { app: 'billing', theme: 'dark', user: 'bob' }, async (page) => {
+        await login(page, 'bob', 'bob-pass');
+        await openResource(page, 'Deployment', 'billing-api');
+        await waitForDefaultChips(page);
+        await page.getByTestId('attach-logs').click();
+        await page.getByTestId('logs-container').selectOption({ index: 1 });
+        await page.getByTestId('logs-attach').click();
+        const error = page.getByTestId('logs-error');
+        await error.waitFor();
+        assert.equal(await error.innerText(), NO_LOGS_MESSAGE);
+        assert.equal(await page.getByTestId('chip-logs').count(), 0);
+        const background = await page.getByTestId('assistant-root').evaluate((el) => getComputedStyle(el).backgroundColor);
+        assert.equal(background, 'rgb(30, 38, 46)');
+      }));
+
+    // Argo CD's proxy checks only `applications, get` for the user, so in the scoped service mode the relay
+    // never offers get_logs and the MCP server refuses it: bob must not read logs through the service token.
+    test('bob cannot read logs through the assistant either (proxy route, scoped mode)', { timeout: SCENARIO_TIMEOUT_MS }, () =>
+      scenario('no-logs-permission-assistant', { app: 'billing', user: 'bob' }, async (page) => {
+        await login(page, 'bob', 'bob-pass');
+        await openResource(page, 'Pod', 'billing-api');
+        await waitForDefaultChips(page);
+        await stack.clearArgocdRequests();
+        const index = await ask(page, 'Show me the logs of this pod');
+        const answer = await settledAnswer(page, index);
+        assert.equal(answer.state, 'done', answer.text);
+        assert.ok(!answer.toolCards.some((c) => c.name.endsWith('get_logs')), JSON.stringify(answer.toolCards));
+        const logReads = (await stack.argocdRequests()).filter((r) => r.path.includes('/logs'));
+        assert.deepEqual(logReads, []);
+      }));
+
+    test('the proxy route with a pasted token answers as the user', { timeout: SCENARIO_TIMEOUT_MS }, async () => {
+      const token = await stack.tokenFor('alice', 'alice-pass');
+      // what the token form stores once a person pastes a token (sessionStorage of this tab only)
+      const pasted = { fn: (t) => sessionStorage.setItem('argocd-assistant|token', t), arg: token };
+      await scenario('proxy-pasted-token', { app: 'checkout' }, async (page) => {
+        await login(page, 'alice', 'alice-pass');
+        await openResource(page, 'Pod', 'checkout-api');
+        await waitForDefaultChips(page);
+        await page.getByTestId('token-forget').waitFor(); // "Using your pasted Argo CD token."
+        await stack.clearArgocdRequests();
+        const index = await ask(page, 'Why is this pod failing?');
+        assertAnswered(await settledAnswer(page, index), await chatError(page), /BackOff/);
+        const requests = toolRequests(await stack.argocdRequests());
+        assert.ok(requests.length > 0);
+        assert.deepEqual(new Set(requests.map((r) => r.user)), new Set(['alice']));
+        assert.deepEqual(new Set(requests.map((r) => r.token_sha256)), new Set([sha256(token)]));
+      }, pasted);
+    });
+
+    test('the direct route sends the Argo CD cookie to the relay and answers as the user', { timeout: SCENARIO_TIMEOUT_MS }, () =>
+      scenario('direct-route', { app: 'checkout', route: 'direct', theme: 'dark' }, async (page) => {
+        await login(page, 'alice', 'alice-pass');
+        await openResource(page, 'Pod', 'checkout-api');
+        await waitForDefaultChips(page);
+        assert.equal(await page.getByTestId('token-forget').count(), 0, 'no pasted token on the direct route');
+        await stack.clearArgocdRequests();
+        const index = await ask(page, 'Why is this pod failing?');
+        assertAnswered(await settledAnswer(page, index), await chatError(page), /BackOff/);
+        const users = new Set(toolRequests(await stack.argocdRequests()).map((r) => r.user));
+        assert.deepEqual([...users], ['alice']);
+      }));
+  });
+}
