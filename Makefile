@@ -24,7 +24,7 @@ help:
 $(STAMP): pyproject.toml scripts/find-python.sh
 	@PYBIN=$$(./scripts/find-python.sh) && echo "using $$PYBIN" && \
 	  { [ -x $(PY) ] || "$$PYBIN" -m venv $(VENV); }
-	$(PY) $(PIP) -e '.[dev]'
+	$(PY) $(PIP) -e '.[dev,devstack]'
 	@touch $@
 
 # llama-stack needs mcp<2 while the project uses mcp 2.x: it gets a virtualenv of its own.

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -19,16 +21,66 @@ RBAC_LINE = ("extensions", "invoke", "assistant", "allow")
 BASE_PATHS = {"proxy-extension": "/extensions/assistant", "direct-route": "/assistant"}
 
 
-def _installer_env(containers: list[dict[str, Any]]) -> dict[str, str]:
+def _installer(containers: list[dict[str, Any]]) -> dict[str, Any]:
     (installer,) = [c for c in containers if c["image"].startswith(INSTALLER + ":")]
-    return {e["name"]: e["value"] for e in installer["env"]}
+    return installer
+
+
+def _installer_env(containers: list[dict[str, Any]]) -> dict[str, str]:
+    return {e["name"]: e["value"] for e in _installer(containers)["env"]}
+
+
+def _vars_script(env: dict[str, str]) -> str:
+    """The file install.sh (create_extension_js_file_with_vars) writes from EXTENSION_JS_VARS: the name
+    upper-cased with `-` -> `_`, every key upper-cased (jq ascii_upcase), every value quoted as it is."""
+    name = env["EXTENSION_NAME"].replace("-", "_").upper()
+    pairs = json.loads(env["EXTENSION_JS_VARS"])
+    assert isinstance(pairs, dict)
+    # jq fails on a non-string value; a quote or backslash would break the generated script.
+    assert all(isinstance(v, str) and not set(v) & {'"', "\\", "\n"} for v in pairs.values()), pairs
+    body = ", ".join(f'"{key.upper()}": "{value}"' for key, value in pairs.items())
+    return f"((window) => {{ const vars = {{ {body} }}; window.{name}_VARS = vars; }})(window);"
+
+
+def _browser_globals(env: dict[str, str]) -> dict[str, Any]:
+    """What the installer's vars file puts on `window`, evaluated by node like the browser would."""
+    node = shutil.which("node")
+    assert node, "node is needed (the extension's build needs it too)"
+    program = f"const window = {{}};\n{_vars_script(env)}\nprocess.stdout.write(JSON.stringify(window));"
+    result = subprocess.run([node, "-e", program], capture_output=True, text=True, timeout=30, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    loaded = json.loads(result.stdout)
+    assert isinstance(loaded, dict)
+    return loaded
 
 
 def _check_installer_env(env: dict[str, str], base_path: str) -> None:
-    assert env["EXTENSION_NAME"] == "assistant"  # -> window.ASSISTANT_VARS, read by the extension
+    assert env["EXTENSION_NAME"] == "assistant"
     assert env["EXTENSION_URL"].endswith(f"extension-assistant-{env['EXTENSION_VERSION']}.tar")
     assert env["EXTENSION_CHECKSUM_URL"] == env["EXTENSION_URL"] + ".sha256"
-    assert json.loads(env["EXTENSION_JS_VARS"]) == {"basePath": base_path}
+    # The extension reads window.ASSISTANT_VARS.BASEPATH.
+    assert _browser_globals(env) == {"ASSISTANT_VARS": {"BASEPATH": base_path}}
+
+
+def _check_installer_can_run(pod: dict[str, Any]) -> None:
+    """install.sh needs a writable /tmp (mktemp -d) under a read-only root, and a numeric non-root user."""
+    installer = _installer(pod["initContainers"])
+    security = installer["securityContext"]
+    assert security["readOnlyRootFilesystem"] is True
+    assert security["runAsNonRoot"] is True
+    # The image's USER is the name `ext-installer` (uid 1000); runAsNonRoot needs a number to check.
+    assert security["runAsUser"] == 1000
+    mounts = {m["mountPath"].rstrip("/"): m["name"] for m in installer["volumeMounts"]}
+    assert mounts["/tmp/extensions"] == "extensions"
+    tmp_volume = next(v for v in pod["volumes"] if v["name"] == mounts["/tmp"])
+    assert "emptyDir" in tmp_volume
+    assert mounts["/tmp"] != "extensions"
+
+
+def _check_streaming_annotations(annotations: dict[str, str]) -> None:
+    assert int(annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"]) >= 600
+    assert int(annotations["nginx.ingress.kubernetes.io/proxy-send-timeout"]) >= 600
+    assert annotations["nginx.ingress.kubernetes.io/proxy-buffering"] == "off"
 
 
 def _check_extension_config(text: str) -> None:
@@ -60,6 +112,7 @@ def test_component_patches_an_upstream_install_into_valid_objects(mode: str, tmp
     server = find(objects, "Deployment", "argocd-server")
     pod = server["spec"]["template"]["spec"]
     _check_installer_env(_installer_env(pod["initContainers"]), BASE_PATHS[mode])
+    _check_installer_can_run(pod)
     _shared_volume(pod)
     # The install's own volumes and mounts survive the patch.
     assert {"name": "tmp", "emptyDir": {}} in pod["volumes"]
@@ -83,6 +136,9 @@ def test_helm_values_configure_the_same_extension_and_proxy() -> None:
     assert extensions["image"]["repository"] == INSTALLER
     (entry,) = extensions["extensionList"]
     _check_installer_env({e["name"]: e["value"] for e in entry["env"]}, "/extensions/assistant")
+    # Streams pass the Ingress or Route in front of Argo CD on the proxy route.
+    _check_streaming_annotations(values["server"]["ingress"]["annotations"])
+    assert values["server"]["route"]["annotations"]["haproxy.router.openshift.io/timeout"] == "600s"
     _check_extension_config(values["configs"]["cm"]["extension.config.assistant"])
     assert values["configs"]["params"]["server.enable.proxy.extension"] is True
     _check_policy(values["configs"]["rbac"]["policy.assistant.csv"])
@@ -111,3 +167,10 @@ def test_operator_resource_uses_the_argocd_crd_fields_and_valid_containers() -> 
     }
     kubernetes_validate.validate(pod, K8S_VERSION, strict=True)
     _shared_volume(pod["spec"])
+    _check_installer_can_run(pod["spec"])
+    # The Route in front of Argo CD carries the proxy route's streams (OpenShift GitOps: route enabled).
+    route = server["route"]
+    assert route["enabled"] is True
+    assert route["annotations"]["haproxy.router.openshift.io/timeout"] == "600s"
+    # spec.cmdParams would not reach argocd-server's flags under the operator; the flag above does.
+    assert "server.enable.proxy.extension" not in spec.get("cmdParams", {})

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from mcp_server.config import load_settings
@@ -13,6 +16,8 @@ from .conftest import DEPLOY, Overlays, find, render, validate_all
 
 EXPECTED_OVERLAYS = {"proxy-extension", "direct-route", "direct-route-openshift"}
 WORKLOADS = ("argocd-assistant-relay", "argocd-assistant-mcp")
+CA_DIR = "/etc/argocd-assistant-ca"
+CA_ENV = {"argocd-assistant-relay": "ASSISTANT_ARGOCD__CA_FILE", "argocd-assistant-mcp": "ARGOCD_CA_FILE"}
 MCP_URL = "http://argocd-assistant-mcp.argocd-assistant.svc.cluster.local:8080/mcp"
 
 
@@ -156,6 +161,50 @@ def test_ingress_rewrites_assistant_to_the_relay_root_without_buffering(
     (path,) = ingress["spec"]["rules"][0]["http"]["paths"]
     assert path["path"] == "/assistant(/|$)(.*)"
     assert path["backend"]["service"] == {"name": "argocd-assistant-relay", "port": {"name": "http"}}
+    # The host's certificate comes from Argo CD's own Ingress; its Secret is not in this namespace.
+    assert "tls" not in ingress["spec"]
+    assert notes["nginx.ingress.kubernetes.io/force-ssl-redirect"] == "true"
+
+
+def test_both_services_mount_the_optional_argocd_ca_without_using_it(overlays: Overlays) -> None:
+    for objects in overlays.values():
+        for name in WORKLOADS:
+            pod = find(objects, "Deployment", name)["spec"]["template"]["spec"]
+            volume = next(v for v in pod["volumes"] if v["name"] == "argocd-ca")
+            # Optional: pods start without the ConfigMap (the volume is then empty).
+            assert volume["configMap"] == {"name": "argocd-assistant-argocd-ca", "optional": True}
+            (container,) = pod["containers"]
+            assert {"name": "argocd-ca", "mountPath": CA_DIR, "readOnly": True} in container["volumeMounts"]
+            # Both services refuse a CA file that does not exist, so only the component points at it.
+            assert all(e["name"] != CA_ENV[name] for e in container["env"])
+    relay = _relay_config(overlays["direct-route"])
+    assert "ca_file" not in relay["argocd"]
+
+
+def test_argocd_ca_component_points_both_services_at_the_mounted_ca(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "kustomization.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "resources": [os.path.relpath(DEPLOY / "overlays" / "direct-route", tmp_path)],
+                "components": [os.path.relpath(DEPLOY / "components" / "argocd-ca", tmp_path)],
+            }
+        )
+    )
+    objects = render(tmp_path)
+    validate_all(objects)
+    ca_file = tmp_path / "ca.crt"
+    ca_file.write_text("-----BEGIN CERTIFICATE-----\n")
+    for name in WORKLOADS:
+        (container,) = find(objects, "Deployment", name)["spec"]["template"]["spec"]["containers"]
+        env = {e["name"]: e.get("value") for e in container["env"]}
+        assert env[CA_ENV[name]] == f"{CA_DIR}/ca.crt"
+    # The same variables, pointing at a file that exists here, are what the services read.
+    monkeypatch.setenv("ASSISTANT_ARGOCD__CA_FILE", str(ca_file))
+    assert build_config(_relay_config(objects)).argocd.ca_file == ca_file
+    settings = load_settings(argocd_server="https://argocd.example.com", argocd_ca_file=ca_file)
+    assert settings.verify == ca_file
 
 
 def test_openshift_route_rewrites_assistant_with_a_streaming_timeout(

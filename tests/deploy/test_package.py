@@ -105,3 +105,9 @@ def test_installed_relay_serves_healthz(installed: Path, argocd_url: str, tmp_pa
         assert _healthz(url) == 200
     finally:
         stop_process(process)
+
+
+def test_installed_package_brings_no_dev_stand_in_dependencies(installed: Path) -> None:
+    # casbin serves only the Argo CD simulator (extra `devstack`); the image installs no extras.
+    probe = "import importlib.util, sys; sys.exit(importlib.util.find_spec('casbin') is not None)"
+    _run([str(installed / "python"), "-c", probe])
