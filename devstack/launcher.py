@@ -60,6 +60,8 @@ class StackOptions:
     relay: bool | None = None  # None: run it when the relay package has a __main__
     llamastack: bool = True
     react: int | None = None
+    # the relay's identity modes, in order; without "scoped" the proxy route needs a pasted token (401)
+    identity_modes: tuple[str, ...] = ("cookie", "bearer", "pasted", "scoped")
     log_dir: Path = ROOT / ".devstack" / "logs"
     ready_timeout: float = 60.0
     llamastack_python: Path = field(
@@ -200,12 +202,18 @@ class Stack:
             relay_url = self.urls["relay"]
             sim_argv += ["--extension-url", relay_url, "--direct-route-url", relay_url]
             sim_argv += ["--extension-header", f"{PROXY_SECRET_HEADER}={proxy_secret}"]
-        static_dir = _existing(ROOT / "extension" / "dist" / "hostpage")
-        extensions_dir = _existing(ROOT / "extension" / "dist" / "resources")
+        dist = ROOT / "extension" / "dist"
+        static_dir = _existing(dist / "hostpage")
+        # the extension as argocd-extension-installer installs it, once per route (vars file included);
+        # the host page asks for `/extensions.js?route=direct` on the direct route
+        extensions_dir = _existing(dist / "installed-proxy")
+        direct_extensions_dir = _existing(dist / "installed-direct")
         if static_dir:
             sim_argv += ["--static-dir", static_dir]
         if extensions_dir:
             sim_argv += ["--extensions-dir", extensions_dir]
+        if direct_extensions_dir:
+            sim_argv += ["--route-extensions-dir", f"direct={direct_extensions_dir}"]
         services.append(_Service("argocd", sim_argv, "/healthz", {}))
 
         services.append(
@@ -272,7 +280,7 @@ class Stack:
                 "mcp": {"server_url": self.urls["mcp_endpoint"]},
                 "argocd": {"url": self.urls["argocd"]},
                 "identity": {
-                    "modes": ["cookie", "bearer", "pasted", "scoped"],
+                    "modes": list(opts.identity_modes),
                     "service_token": service_token,
                     "scope_signing_key": scope_key,
                     "proxy_secret": proxy_secret,
@@ -390,6 +398,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--token-delay-ms", type=float, default=0.0, help="scripted model: pause per streamed word"
     )
     up.add_argument("--no-relay", action="store_true", help="do not start the relay")
+    up.add_argument(
+        "--identity-modes",
+        default=",".join(StackOptions.identity_modes),
+        help="relay identity modes, comma-separated (e.g. cookie,bearer,pasted: no scoped service mode)",
+    )
     raw = sys.argv[1:] if argv is None else list(argv)
     if not raw or (raw[0].startswith("-") and raw[0] not in ("-h", "--help")):
         raw = ["up", *raw]  # `argocd-assistant demo --react 16` means `up --react 16`
@@ -404,6 +417,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         token_delay_ms=args.token_delay_ms,
         relay=False if args.no_relay else None,
         react=args.react,
+        identity_modes=tuple(m.strip() for m in args.identity_modes.split(",") if m.strip()),
     )
     previous = signal.signal(signal.SIGTERM, _raise_stop), signal.signal(signal.SIGINT, _raise_stop)
     try:

@@ -32,6 +32,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--direct-route-url", help="backend of the /assistant/ direct route")
     parser.add_argument("--static-dir", help="host page served at / and /ui/")
     parser.add_argument("--extensions-dir", help="directory of extension*.js files served as /extensions.js")
+    parser.add_argument(
+        "--route-extensions-dir",
+        type=_header,
+        action="append",
+        default=[],
+        metavar="ROUTE=DIR",
+        help="devstack only: /extensions.js?route=ROUTE serves DIR instead of --extensions-dir (repeatable)",
+    )
     args = parser.parse_args(argv)
     config = SimulatorConfig(
         extension_url=args.extension_url,
@@ -39,6 +47,7 @@ def main(argv: list[str] | None = None) -> None:
         direct_route_url=args.direct_route_url,
         static_dir=args.static_dir,
         extensions_dir=args.extensions_dir,
+        route_extensions_dirs=dict(args.route_extensions_dir),
     )
     uvicorn.run(create_app(config), host=args.host, port=args.port, log_level="warning")
 

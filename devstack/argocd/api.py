@@ -18,7 +18,7 @@ from devstack.argocd.kube import JSON
 from devstack.argocd.masking import hide_secret_data
 from devstack.argocd.rbac import Enforcer
 from devstack.argocd.selectors import parse_selector
-from devstack.argocd.tokens import login
+from devstack.argocd.tokens import login, split_cookie
 
 Handler = Callable[[Request], Awaitable[Response]]
 RBAC_ACTIONS = ["get", "create", "update", "delete", "sync", "override", "action", "invoke"]
@@ -53,6 +53,18 @@ def enforcer_of(request: Request) -> Enforcer:
     return enforcer
 
 
+AUTH_COOKIE = "argocd.token"
+# Argo CD's setTokenCookie flags for a plain-HTTP server (`Secure` only with TLS) at the root path.
+_COOKIE_FLAGS = "path=/; SameSite=lax; httpOnly"
+_MAX_COOKIE_LENGTH = 4093  # util/http: browsers cap a cookie at 4 KiB; longer tokens are split
+
+
+def token_cookies(token: str) -> list[str]:
+    """Set-Cookie values for a token, as Argo CD: `argocd.token=<n>:<part>`, `argocd.token-1=…` when long."""
+    max_value = _MAX_COOKIE_LENGTH - (len(AUTH_COOKIE) + 3) - (len(_COOKIE_FLAGS) + 2)
+    return [f"{name}={value}; {_COOKIE_FLAGS}" for name, value in split_cookie(token, max_value).items()]
+
+
 @api_errors
 async def create_session(request: Request) -> Response:
     try:
@@ -62,7 +74,21 @@ async def create_session(request: Request) -> Response:
     token = login(str(body.get("username", "")), str(body.get("password", "")))
     if token is None:
         raise ApiError(UNAUTHENTICATED, "Invalid username or password")
-    return JSONResponse({"token": token})
+    # Like Argo CD (translateGrpcCookieHeader): the token in the body AND as an httpOnly cookie the page's
+    # JavaScript cannot read.
+    response = JSONResponse({"token": token})
+    for cookie in token_cookies(token):
+        response.headers.append("set-cookie", cookie)
+    return response
+
+
+async def delete_session(request: Request) -> Response:
+    """Logs out: expires every `argocd.token*` cookie, as Argo CD's logout does."""
+    response = JSONResponse({})
+    names = {AUTH_COOKIE} | {name for name in request.cookies if name.startswith(AUTH_COOKIE + "-")}
+    for name in sorted(names):
+        response.headers.append("set-cookie", f"{name}=; {_COOKIE_FLAGS}; Max-Age=0")
+    return response
 
 
 async def userinfo(request: Request) -> Response:
@@ -196,6 +222,7 @@ def routes() -> list[BaseRoute]:
     base = "/api/v1/applications/{name}"
     return [
         Route("/api/v1/session", create_session, methods=["POST"]),
+        Route("/api/v1/session", delete_session, methods=["DELETE"]),
         Route("/api/v1/session/userinfo", userinfo, methods=["GET"]),
         Route("/api/v1/account/can-i/{resource}/{action}/{subresource:path}", can_i, methods=["GET"]),
         Route("/api/v1/applications", list_applications, methods=["GET"]),

@@ -12,3 +12,6 @@ class SimulatorConfig:
     direct_route_url: str | None = None  # backend of `/assistant/…` (an Ingress rule on the Argo CD host)
     static_dir: str | None = None  # host page: `/` and `/ui/<path>`
     extensions_dir: str | None = None  # files concatenated into `/extensions.js`
+    # devstack only: `/extensions.js?route=NAME` serves this directory instead (one Argo CD install per
+    # relay route, each with the vars file the extension installer wrote for it)
+    route_extensions_dirs: dict[str, str] = field(default_factory=dict)

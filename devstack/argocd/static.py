@@ -1,6 +1,8 @@
 """The host page (`--static-dir`) and `/extensions.js` (`--extensions-dir`).
 
-`/extensions.js` is built as an Argo CD 3.5 server builds it."""
+`/extensions.js` is built as an Argo CD 3.5 server builds it. A devstack-only convenience (Argo CD has no
+such parameter): `/extensions.js?route=NAME` serves another directory, so one simulator can host the
+extension as installed for the proxy route and for the direct route (each with its installer vars file)."""
 
 from __future__ import annotations
 
@@ -38,8 +40,14 @@ def extensions_bundle(directory: str | None) -> str:
 
 def routes(config: SimulatorConfig) -> list[BaseRoute]:
     async def extensions_js(request: Request) -> Response:
+        directory = config.extensions_dir
+        route = request.query_params.get("route")
+        if route:
+            if route not in config.route_extensions_dirs:
+                return PlainTextResponse("404 page not found\n", status_code=404)
+            directory = config.route_extensions_dirs[route]
         return Response(
-            extensions_bundle(config.extensions_dir),
+            extensions_bundle(directory),
             media_type="application/javascript",
             headers={"Cache-Control": "no-cache"},
         )

@@ -81,6 +81,8 @@ for (const react of [16, 19]) {
     test('alice asks why the degraded pod is failing and sees a tool card and the streamed answer', { timeout: SCENARIO_TIMEOUT_MS }, () =>
       scenario('why-failing', { app: 'checkout' }, async (page) => {
         await login(page, 'alice', 'alice-pass');
+        assert.equal(await page.evaluate(() => document.cookie), '', 'the argocd.token cookie is httpOnly');
+        assert.deepEqual(await page.evaluate(() => window.ASSISTANT_VARS), { BASEPATH: '/extensions/assistant' });
         await openResource(page, 'Pod', 'checkout-api');
         await waitForDefaultChips(page);
         assert.match(await page.getByTestId('chip-events').innerText(), /Events \([1-9]\d*\)/);
@@ -146,6 +148,24 @@ for (const react of [16, 19]) {
         assert.equal((await readAnswer(page, index)).state, 'stopped', 'the stopped answer stays stopped');
       }));
 
+    test('a workload beyond the 10-pod limit asks for one of its pods (from the tree)', { timeout: SCENARIO_TIMEOUT_MS }, () =>
+      scenario('logs-pick-pod', { app: 'platform-tools' }, async (page) => {
+        await login(page, 'admin', 'admin-pass');
+        await openResource(page, 'DaemonSet', 'node-exporter');
+        await waitForDefaultChips(page);
+        await page.getByTestId('attach-logs').click();
+        const pods = await page.getByTestId('logs-pod').locator('option').allInnerTexts();
+        assert.equal(pods.length, 13, pods.join(', ')); // a "choose" placeholder and the 12 pods
+        assert.ok(await page.getByTestId('logs-attach').isDisabled(), 'a pod is required');
+        await page.getByTestId('logs-pod').selectOption({ index: 3 });
+        await page.getByTestId('logs-attach').click();
+        const chip = page.getByTestId('chip-logs');
+        await chip.waitFor();
+        assert.match(await chip.innerText(), /Logs: \S+ of node-exporter-\S+, \d+ lines/);
+        // the form closed: keyboard focus is on the new chip, not lost to the page
+        assert.equal(await page.evaluate(() => document.activeElement?.closest('[data-testid="chip-logs"]') !== null), true);
+      }));
+
     test('bob, who may not read logs, is told so clearly (dark theme)', { timeout: SCENARIO_TIMEOUT_MS }, () =>
       scenario('no-logs-permission', { app: 'billing', theme: 'dark', user: 'bob' }, async (page) => {
         await login(page, 'bob', 'bob-pass');
@@ -203,6 +223,8 @@ for (const react of [16, 19]) {
         await openResource(page, 'Pod', 'checkout-api');
         await waitForDefaultChips(page);
         assert.equal(await page.getByTestId('token-forget').count(), 0, 'no pasted token on the direct route');
+        // the base path came from the installer's vars file inside /extensions.js, not from the page
+        assert.deepEqual(await page.evaluate(() => window.ASSISTANT_VARS), { BASEPATH: '/assistant' });
         await stack.clearArgocdRequests();
         const index = await ask(page, 'Why is this pod failing?');
         assertAnswered(await settledAnswer(page, index), await chatError(page), /BackOff/);
@@ -211,3 +233,59 @@ for (const react of [16, 19]) {
       }));
   });
 }
+
+// The relay without the scoped service mode: through the proxy extension (no cookie reaches the relay) it
+// answers 401, and the person pastes their own Argo CD token into the form the extension then shows.
+describe('the Assistant when the relay needs a pasted token (no scoped mode), React 19', () => {
+  const stack = new DevStack(repo, 19, ['--identity-modes', 'cookie,bearer,pasted']);
+  let browser;
+
+  before(
+    async () => {
+      assert.ok(existsSync(join(ext, 'dist', 'hostpage', 'index.html')), 'run `npm run build` first');
+      mkdirSync(shots, { recursive: true });
+      await stack.start();
+      browser = await launchBrowser();
+    },
+    { timeout: 120_000 },
+  );
+
+  after(async () => {
+    try {
+      await browser?.close();
+    } finally {
+      await stack.stop();
+    }
+  });
+
+  test('a 401 brings up the token field; the pasted token answers as that user', { timeout: SCENARIO_TIMEOUT_MS }, async () => {
+    const token = await stack.tokenFor('alice', 'alice-pass');
+    const { page, errors } = await openHostPage(browser.context, stack.urls.argocd, { app: 'checkout', react: '19' });
+    try {
+      await login(page, 'alice', 'alice-pass');
+      await openResource(page, 'Pod', 'checkout-api');
+      await waitForDefaultChips(page);
+      assert.equal(await page.getByTestId('token-form').count(), 0, 'no token asked for before the relay says so');
+      const refused = await ask(page, 'Why is this pod failing?');
+      await settledAnswer(page, refused);
+      await page.getByTestId('token-form').waitFor();
+      assert.match((await chatError(page)) ?? '', /token/i);
+      await screenshot(page, shots, 'token-required-react19');
+      await page.getByTestId('token-input').fill(token);
+      await page.getByTestId('token-save').click();
+      await page.getByTestId('token-forget').waitFor(); // "Using your pasted Argo CD token."
+      await stack.clearArgocdRequests();
+      await page.getByTestId('chat-retry').click();
+      const index = await page.getByTestId('message-assistant').count() - 1;
+      assertAnswered(await settledAnswer(page, index), await chatError(page), /BackOff/);
+      const requests = toolRequests(await stack.argocdRequests());
+      assert.ok(requests.length > 0);
+      assert.deepEqual(new Set(requests.map((r) => r.user)), new Set(['alice']));
+      assert.deepEqual(new Set(requests.map((r) => r.token_sha256)), new Set([sha256(token)]));
+      assert.deepEqual(errors, [], 'no uncaught errors on the page');
+    } finally {
+      await screenshot(page, shots, 'token-pasted-react19').catch(() => {});
+      await page.close();
+    }
+  });
+});

@@ -1,12 +1,16 @@
 // Builds the extension bundle (one IIFE, React from window globals), its installer tarball with a
-// sha256sum file, and the demo host page (devstack/hostpage) with React 16 and 19 vendored.
+// sha256sum file, the tarball installed as argocd-extension-installer would (dist/installed-proxy and
+// dist/installed-direct, one per EXTENSION_JS_VARS the deploy manifests set), and the demo host page
+// (devstack/hostpage) with React 16 and 19 vendored.
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import * as esbuild from 'esbuild';
-import * as tar from 'tar';
+
+import { archiveEntries, BUNDLE_ENTRY, EXTENSION_NAME, packArchive, stageResources, VARS_DIR_ENTRY } from './archive.mjs';
+import { installLikeInstaller } from './install-like-installer.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
@@ -43,9 +47,9 @@ rmSync(dist, { recursive: true, force: true });
 
 // 1. The extension bundle. The try/catch around the IIFE keeps a missing window.React (or any bug at
 //    load time) from stopping the extensions after this one on Argo CD before 3.5.
-const resourceDir = join(dist, 'resources', 'extension-assistant');
-mkdirSync(resourceDir, { recursive: true });
-const bundlePath = join(resourceDir, 'extension-assistant.js');
+//    stageResources also creates the empty `resources/extension-assistant.js/` directory: install.sh writes
+//    the EXTENSION_JS_VARS file only into an existing `extension*-<name>*.js` directory (see archive.mjs).
+const { bundlePath } = stageResources(dist);
 await esbuild.build({
   ...common,
   entryPoints: [join(root, 'src', 'main.ts')],
@@ -60,14 +64,27 @@ if (/^\s*(import|export)\s/m.test(bundle.toString('utf8'))) throw new Error('bun
 // 2. The installer archive: a top-level resources/ folder, deterministic (fixed mtime, portable).
 const tarName = `extension-assistant-${version}.tar`;
 const tarPath = join(dist, tarName);
-await tar.create(
-  { cwd: dist, file: tarPath, portable: true, mtime: new Date('2020-01-01T00:00:00Z'), noDirRecurse: false },
-  ['resources'],
-);
+await packArchive(dist, tarPath);
+const entries = await archiveEntries(tarPath);
+for (const needed of [BUNDLE_ENTRY, VARS_DIR_ENTRY]) {
+  if (!entries.includes(needed)) throw new Error(`archive lacks ${needed}: ${entries.join(', ')}`);
+}
 const digest = createHash('sha256').update(readFileSync(tarPath)).digest('hex');
 writeFileSync(`${tarPath}.sha256`, `${digest}  ${tarName}\n`);
 
-// 3. The host page: index.html, its script, React 16 (UMD files) and React 19 (a vendor IIFE).
+// 3. The archive installed the way the installer does it, once per route (the EXTENSION_JS_VARS of
+//    deploy/argocd): the dev simulator serves /extensions.js from one of these (`?route=`).
+for (const [route, basePath] of [['proxy', '/extensions/assistant'], ['direct', '/assistant']]) {
+  const written = await installLikeInstaller({
+    archive: tarPath,
+    target: join(dist, `installed-${route}`),
+    name: EXTENSION_NAME,
+    vars: JSON.stringify({ basePath }),
+  });
+  if (!written) throw new Error(`the installer logic found no place for the ${route} vars file`);
+}
+
+// 4. The host page: index.html, its script, React 16 (UMD files) and React 19 (a vendor IIFE).
 const host = join(dist, 'hostpage');
 mkdirSync(join(host, 'vendor', 'react16'), { recursive: true });
 mkdirSync(join(host, 'vendor', 'react19'), { recursive: true });
@@ -106,4 +123,7 @@ await esbuild.build({
 const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
 console.log(`extension bundle: ${kb(bundle.length)} (${bundlePath.slice(root.length + 1)})`);
 console.log(`archive: dist/${tarName} sha256 ${digest}`);
-console.log(`host page: dist/hostpage (serve with --static-dir ${host} --extensions-dir ${resourceDir})`);
+console.log(
+  `host page: dist/hostpage (serve with --static-dir ${host} --extensions-dir ${join(dist, 'installed-proxy')} ` +
+    `--route-extensions-dir direct=${join(dist, 'installed-direct')})`,
+);

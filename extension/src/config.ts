@@ -1,5 +1,8 @@
 // Where the relay is and what it allows: `window.ASSISTANT_VARS` (written by the extension installer's
 // EXTENSION_JS_VARS) and the relay's `GET <base>/api/config`.
+//
+// The installer writes `extension-0-ASSISTANT_vars.js` with every key upper-cased (`BASEPATH`), and Argo CD
+// loads it AFTER this bundle (it sorts after it in /extensions.js): read the vars on every use, never at load.
 
 import type { AppRef } from './types';
 
@@ -26,7 +29,8 @@ export function assistantVars(): AssistantVars {
   const raw = (globalThis as { ASSISTANT_VARS?: unknown }).ASSISTANT_VARS;
   let basePath = DEFAULT_BASE_PATH;
   if (raw && typeof raw === 'object') {
-    const value = (raw as { basePath?: unknown }).basePath;
+    const vars = raw as { BASEPATH?: unknown; basePath?: unknown };
+    const value = vars.BASEPATH ?? vars.basePath;
     // Same-origin paths only: the extension never sends the user's session anywhere else.
     if (typeof value === 'string' && value.startsWith('/') && !value.startsWith('//')) basePath = value;
   }

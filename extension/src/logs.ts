@@ -2,6 +2,7 @@
 
 import { ArgoCDRequestError, errorMessage } from './argocd';
 import type { AppRef, KubeObject, ResourceRef } from './types';
+import { resourceRef } from './types';
 
 export const LOGS_FORBIDDEN = "You don't have permission to read logs of this application (logs, get)";
 
@@ -60,12 +61,66 @@ export interface LogRequest {
   container: string;
   tailLines: number;
   previous: boolean;
+  /** One pod of a workload; unset: every pod of it (Argo CD refuses more than MAX_LOG_PODS). */
+  pod?: string;
+}
+
+/** Argo CD answers 400 "max pods to view logs are reached" beyond this many pods of one workload. */
+export const MAX_LOG_PODS = 10;
+
+interface TreeRef {
+  group?: unknown;
+  kind?: unknown;
+  namespace?: unknown;
+  name?: unknown;
+  uid?: unknown;
+}
+
+interface TreeNode extends TreeRef {
+  parentRefs?: unknown;
+}
+
+function sameResource(a: TreeRef, b: TreeRef): boolean {
+  if (typeof a.uid === 'string' && a.uid && typeof b.uid === 'string' && b.uid) return a.uid === b.uid;
+  return (
+    (a.group || '') === (b.group || '') && a.kind === b.kind && (a.namespace || '') === (b.namespace || '') && a.name === b.name
+  );
+}
+
+/**
+ * The pods of a workload, found in the application's resource tree (the `tree` prop) by following
+ * parentRefs down (Deployment → ReplicaSet → Pod, CronJob → Job → Pod). Null when the resource is not a
+ * workload or the tree does not hold it (then nothing is known about its pods).
+ */
+export function workloadPods(resource: KubeObject | null | undefined, tree: unknown): string[] | null {
+  const res = resourceRef(resource);
+  if (!(res.kind in WORKLOADS)) return null;
+  const rawNodes = record(tree)?.nodes;
+  const nodes: TreeNode[] = Array.isArray(rawNodes) ? rawNodes.filter((n): n is TreeNode => record(n) !== undefined) : [];
+  const self = nodes.find((n) => sameResource(n, res));
+  if (!self) return null;
+  const found = new Set<TreeNode>([self]);
+  let frontier: TreeNode[] = [self];
+  while (frontier.length > 0) {
+    const next = nodes.filter(
+      (n) =>
+        !found.has(n) &&
+        Array.isArray(n.parentRefs) &&
+        n.parentRefs.some((p) => record(p) !== undefined && frontier.some((f) => sameResource(p as TreeRef, f))),
+    );
+    next.forEach((n) => found.add(n));
+    frontier = next;
+  }
+  return [...found]
+    .filter((n) => n.kind === 'Pod' && typeof n.name === 'string')
+    .map((n) => n.name as string)
+    .sort();
 }
 
 export function logsQuery(app: AppRef, res: ResourceRef, req: LogRequest): URLSearchParams {
   const q = new URLSearchParams();
-  if (res.kind === 'Pod') {
-    q.set('podName', res.name);
+  if (res.kind === 'Pod' || req.pod) {
+    q.set('podName', req.pod || res.name);
   } else {
     q.set('kind', res.kind);
     q.set('group', res.group || WORKLOADS[res.kind] || '');

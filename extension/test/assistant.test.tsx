@@ -4,6 +4,7 @@ import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { AssistantTab } from '../src/index';
+import type { KubeObject } from '../src/types';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -27,13 +28,35 @@ function sse(frames: Array<[string, unknown]>): Response {
   return new Response(body, { status: 200, headers: { 'Content-Type': 'text/event-stream' } });
 }
 
+/** An SSE reply the test feeds frame by frame; it ignores abort (like frames already in flight) unless told. */
+function controlledSse(init?: RequestInit, honourAbort = true) {
+  let ctrl!: ReadableStreamDefaultController<Uint8Array>;
+  const body = new ReadableStream<Uint8Array>({
+    start(c) {
+      ctrl = c;
+    },
+  });
+  if (honourAbort) {
+    init?.signal?.addEventListener('abort', () => ctrl.error(new DOMException('The operation was aborted.', 'AbortError')));
+  }
+  return {
+    response: new Response(body, { status: 200, headers: { 'Content-Type': 'text/event-stream' } }),
+    push(name: string, data: unknown) {
+      ctrl.enqueue(new TextEncoder().encode(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`));
+    },
+    close() {
+      ctrl.close();
+    },
+  };
+}
+
 interface Call {
   url: string;
   init?: RequestInit;
 }
 
 let calls: Call[];
-let chatReply: () => Response;
+let chatReply: (init?: RequestInit) => Response;
 let logsReply: () => Response;
 let container: HTMLDivElement;
 let root: Root;
@@ -66,7 +89,7 @@ beforeEach(() => {
     if (url === '/extensions/assistant/api/config') {
       return new Response(JSON.stringify({ model: 'scripted', identity_modes: ['cookie'], log_lines_default: 40, log_lines_max: 500 }));
     }
-    if (url === '/extensions/assistant/api/chat') return chatReply();
+    if (url === '/extensions/assistant/api/chat') return chatReply(init);
     return new Response('{}', { status: 404 });
   });
   container = document.createElement('div');
@@ -98,12 +121,20 @@ function type(el: HTMLTextAreaElement, value: string): void {
   el.dispatchEvent(new Event('input', { bubbles: true }));
 }
 
-async function render(): Promise<void> {
+async function render(resource: KubeObject = pod, tree: unknown = { nodes: [] }): Promise<void> {
   await act(async () => {
-    root.render(<AssistantTab resource={pod} application={application} tree={{ nodes: [] }} />);
+    root.render(<AssistantTab resource={resource} application={application} tree={tree} />);
   });
   await settle(() => q('chip-events') !== null);
 }
+
+async function askQuestion(text: string): Promise<void> {
+  act(() => type(q('chat-input') as HTMLTextAreaElement, text));
+  act(() => (q('chat-send') as HTMLButtonElement).click());
+  await settle(() => q('chat-stop') !== null);
+}
+
+const answers = (): HTMLElement[] => Array.from(container.querySelectorAll('[data-testid="message-assistant"]'));
 
 describe('Assistant tab', () => {
   it('attaches the manifest and the resource’s events as chips the user can open and remove', async () => {
@@ -244,5 +275,179 @@ describe('Assistant tab', () => {
     await settle(() => q('logs-error') !== null);
     expect(q('logs-error')?.textContent).toBe("You don't have permission to read logs of this application (logs, get)");
     expect(q('logs-form')).not.toBeNull();
+  });
+
+  it('keeps an answer cut off by leaving the tab as stopped, not as a complete answer', async () => {
+    let stream: ReturnType<typeof controlledSse> | null = null;
+    chatReply = (init) => {
+      stream = controlledSse(init);
+      return stream.response;
+    };
+    await render();
+    await askQuestion('why?');
+    await act(async () => {
+      stream?.push('start', { request_id: 'r', conversation: 'half', identity: 'scoped' });
+      stream?.push('token', { text: 'Half an answer' });
+      await new Promise((r) => setTimeout(r, 20));
+    });
+    await settle(() => answers()[0]?.textContent?.includes('Half an answer') === true);
+    act(() => root.unmount()); // the user switched to another tab of the resource panel
+    root = createRoot(container);
+    await render();
+    expect(answers()).toHaveLength(1);
+    expect(answers()[0].getAttribute('data-state')).toBe('stopped');
+    expect(answers()[0].textContent).toContain('Half an answer');
+    expect(answers()[0].textContent).toContain('Stopped.');
+    // and the next question does not continue from the unfinished response
+    chatReply = () => sse([['end', { usage: {}, truncated: false }]]);
+    await askQuestion('again');
+    await settle(() => answers()[1]?.getAttribute('data-state') === 'done');
+    const last = calls.filter((c) => c.url.endsWith('/api/chat')).pop();
+    expect(JSON.parse(String(last?.init?.body)).conversation).toBeNull();
+  });
+
+  it('ignores the late events of a stream left for another resource, and keeps the first one stopped', async () => {
+    const streams: Array<ReturnType<typeof controlledSse>> = [];
+    chatReply = (init) => {
+      const stream = controlledSse(init, false); // frames already in flight still arrive after the abort
+      streams.push(stream);
+      return stream.response;
+    };
+    const other = { ...pod, metadata: { name: 'checkout-api-2', namespace: 'checkout', uid: 'uid-2' } };
+    await render(pod);
+    await askQuestion('about pod one');
+    act(() => streams[0].push('token', { text: 'first pod answer' }));
+    await settle(() => answers()[0]?.textContent?.includes('first pod answer') === true);
+    await render(other); // another resource, same mounted tab
+    expect(answers()).toHaveLength(0);
+    await askQuestion('about pod two');
+    act(() => {
+      streams[0].push('token', { text: ' LATE' });
+      streams[0].push('end', { usage: {}, truncated: false });
+      streams[0].close();
+    });
+    await act(async () => {
+      await new Promise((r) => setTimeout(r, 30));
+    });
+    expect(answers()).toHaveLength(1);
+    expect(answers()[0].textContent).not.toContain('LATE');
+    expect(answers()[0].getAttribute('data-state')).toBe('streaming');
+    expect(q('chat-stop')).not.toBeNull(); // the late end did not end pod two's answer
+    act(() => {
+      streams[1].push('token', { text: 'second pod answer' });
+      streams[1].push('end', { usage: {}, truncated: false });
+      streams[1].close();
+    });
+    await settle(() => answers()[0]?.getAttribute('data-state') === 'done');
+    await render(pod);
+    expect(answers()).toHaveLength(1);
+    expect(answers()[0].getAttribute('data-state')).toBe('stopped');
+    expect(answers()[0].textContent).toContain('first pod answer');
+    expect(answers()[0].textContent).not.toContain('LATE');
+  });
+
+  it('keeps keyboard focus on the one Send/Stop button, and returns it to the question box when the answer ends', async () => {
+    let stream: ReturnType<typeof controlledSse> | null = null;
+    chatReply = (init) => {
+      stream = controlledSse(init);
+      return stream.response;
+    };
+    await render();
+    act(() => type(q('chat-input') as HTMLTextAreaElement, 'hello'));
+    const button = q('chat-send') as HTMLButtonElement;
+    button.focus();
+    act(() => button.click());
+    await settle(() => q('chat-stop') !== null);
+    expect(q('chat-stop')).toBe(button); // the same element, so focus stays on it
+    expect(document.activeElement).toBe(button);
+    act(() => button.click()); // Stop
+    await settle(() => q('chat-send') !== null);
+    expect(answers()[0].getAttribute('data-state')).toBe('stopped');
+    expect(document.activeElement).toBe(q('chat-input'));
+  });
+
+  it('moves focus to the new logs chip after Attach, and to Attach logs after Cancel', async () => {
+    await render();
+    act(() => (q('attach-logs') as HTMLButtonElement).click());
+    act(() => (q('logs-cancel') as HTMLButtonElement).focus());
+    act(() => (q('logs-cancel') as HTMLButtonElement).click());
+    expect(q('logs-form')).toBeNull();
+    expect(document.activeElement).toBe(q('attach-logs'));
+    act(() => (q('attach-logs') as HTMLButtonElement).click());
+    act(() => {
+      const select = q('logs-container') as HTMLSelectElement;
+      select.value = 'api';
+      select.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    act(() => (q('logs-attach') as HTMLButtonElement).focus());
+    act(() => (q('logs-attach') as HTMLButtonElement).click());
+    await settle(() => q('chip-logs') !== null);
+    expect(document.activeElement).toBe(q('chip-logs')?.querySelector('button'));
+  });
+
+  describe('logs of a workload, with its pods from the tree prop', () => {
+    const deployment = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'checkout-api', namespace: 'checkout', uid: 'dep-1' },
+      spec: { template: { spec: { containers: [{ name: 'api' }] } } },
+    };
+    function treeWithPods(n: number): unknown {
+      const rs = { group: 'apps', kind: 'ReplicaSet', namespace: 'checkout', name: 'checkout-api-7d9', uid: 'rs-1', parentRefs: [{ group: 'apps', kind: 'Deployment', namespace: 'checkout', name: 'checkout-api', uid: 'dep-1' }] };
+      const pods = Array.from({ length: n }, (_, i) => ({
+        group: '',
+        kind: 'Pod',
+        namespace: 'checkout',
+        name: `checkout-api-7d9-${String(i).padStart(2, '0')}`,
+        uid: `pod-${i}`,
+        parentRefs: [{ group: 'apps', kind: 'ReplicaSet', namespace: 'checkout', name: 'checkout-api-7d9', uid: 'rs-1' }],
+      }));
+      return { nodes: [{ group: 'apps', kind: 'Deployment', namespace: 'checkout', name: 'checkout-api', uid: 'dep-1' }, rs, ...pods] };
+    }
+    const selectValue = (id: string, value: string): void =>
+      act(() => {
+        const select = q(id) as HTMLSelectElement;
+        select.value = value;
+        select.dispatchEvent(new Event('change', { bubbles: true }));
+      });
+
+    it('reads all pods by default, or the one pod picked', async () => {
+      await render(deployment, treeWithPods(2));
+      act(() => (q('attach-logs') as HTMLButtonElement).click());
+      const options = Array.from((q('logs-pod') as HTMLSelectElement).options).map((o) => o.textContent);
+      expect(options).toEqual(['All 2 pods', 'checkout-api-7d9-00', 'checkout-api-7d9-01']);
+      act(() => (q('logs-attach') as HTMLButtonElement).click());
+      await settle(() => q('chip-logs') !== null);
+      let url = calls.filter((c) => c.url.includes('/logs?')).pop()?.url ?? '';
+      expect(url).toContain('kind=Deployment');
+      expect(url).toContain('resourceName=checkout-api');
+      act(() => (q('attach-logs') as HTMLButtonElement).click());
+      selectValue('logs-pod', 'checkout-api-7d9-01');
+      act(() => (q('logs-attach') as HTMLButtonElement).click());
+      await settle(() => q('chip-logs')?.textContent?.includes('of checkout-api-7d9-01') === true);
+      url = calls.filter((c) => c.url.includes('/logs?')).pop()?.url ?? '';
+      expect(url).toContain('podName=checkout-api-7d9-01');
+      expect(url).not.toContain('kind=');
+    });
+
+    it('requires a pod beyond Argo CD’s 10-pod limit', async () => {
+      await render(deployment, treeWithPods(12));
+      act(() => (q('attach-logs') as HTMLButtonElement).click());
+      const select = q('logs-pod') as HTMLSelectElement;
+      expect(select.options).toHaveLength(13);
+      expect(select.options[0].disabled).toBe(true);
+      expect((q('logs-attach') as HTMLButtonElement).disabled).toBe(true);
+      selectValue('logs-pod', 'checkout-api-7d9-11');
+      expect((q('logs-attach') as HTMLButtonElement).disabled).toBe(false);
+    });
+
+    it('says so when the workload has no pods instead of fetching', async () => {
+      await render(deployment, treeWithPods(0));
+      act(() => (q('attach-logs') as HTMLButtonElement).click());
+      expect(q('logs-no-pods')?.textContent).toContain('This Deployment has no pods right now');
+      expect(q('logs-attach')).toBeNull();
+      act(() => (q('logs-cancel') as HTMLButtonElement).click());
+      expect(calls.some((c) => c.url.includes('/logs?'))).toBe(false);
+    });
   });
 });

@@ -20,6 +20,15 @@ describe('configuration', () => {
     expect(assistantVars().basePath).toBe('/extensions/assistant');
   });
 
+  it('reads the upper-cased BASEPATH key the extension installer writes, at call time', () => {
+    expect(assistantVars().basePath).toBe('/extensions/assistant');
+    // what extension-0-ASSISTANT_vars.js does, after the bundle has loaded
+    (globalThis as { ASSISTANT_VARS?: unknown }).ASSISTANT_VARS = { BASEPATH: '/assistant' };
+    expect(assistantVars().basePath).toBe('/assistant');
+    (globalThis as { ASSISTANT_VARS?: unknown }).ASSISTANT_VARS = { BASEPATH: 'https://evil.example/x' };
+    expect(assistantVars().basePath).toBe('/extensions/assistant');
+  });
+
   it('caps the default log lines at the maximum and falls back on bad values', () => {
     expect(parseRelayConfig({ model: 'm', identity_modes: ['cookie', 1], log_lines_default: 900, log_lines_max: 500 })).toEqual({
       model: 'm',

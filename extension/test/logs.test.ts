@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-import { containerChoices, fetchLogs, LOGS_FORBIDDEN, logsQuery, parseLogStream } from '../src/logs';
+import { containerChoices, fetchLogs, LOGS_FORBIDDEN, logsQuery, parseLogStream, workloadPods } from '../src/logs';
 import { appRef, resourceRef } from '../src/types';
 
 const app = appRef({ metadata: { name: 'checkout', namespace: 'argocd' }, spec: { project: 'team-a' } });
@@ -57,6 +57,45 @@ describe('container choices', () => {
   });
 });
 
+describe('pods of a workload from the resource tree', () => {
+  const ref = (kind: string, name: string, group = 'batch') => ({ group, kind, namespace: 'jobs', name });
+  const cron = { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'nightly', namespace: 'jobs' } };
+  const tree = {
+    nodes: [
+      { ...ref('CronJob', 'nightly'), version: 'v1' },
+      { ...ref('Job', 'nightly-1'), parentRefs: [ref('CronJob', 'nightly')] },
+      { ...ref('Job', 'nightly-2'), parentRefs: [ref('CronJob', 'nightly')] },
+      { ...ref('Pod', 'nightly-2-b', ''), parentRefs: [ref('Job', 'nightly-2')] },
+      { ...ref('Pod', 'nightly-1-a', ''), parentRefs: [ref('Job', 'nightly-1')] },
+      { ...ref('Pod', 'unrelated', ''), parentRefs: [ref('Job', 'other')] },
+      { ...ref('ConfigMap', 'nightly', ''), parentRefs: [ref('CronJob', 'nightly')] },
+    ],
+  };
+
+  it('follows parentRefs down through every level (CronJob → Job → Pod) and lists only pods', () => {
+    expect(workloadPods(cron, tree)).toEqual(['nightly-1-a', 'nightly-2-b']);
+  });
+
+  it('matches by uid when both sides have one', () => {
+    const dep = { ...deployment, metadata: { ...deployment.metadata, uid: 'd1' } };
+    const byUid = {
+      nodes: [
+        { group: 'apps', kind: 'Deployment', namespace: 'checkout', name: 'checkout-api', uid: 'd1' },
+        { group: '', kind: 'Pod', namespace: 'checkout', name: 'p', uid: 'p1', parentRefs: [{ kind: 'Deployment', name: 'x', uid: 'd1' }] },
+      ],
+    };
+    expect(workloadPods(dep, byUid)).toEqual(['p']);
+  });
+
+  it('knows nothing for a Pod, a non-workload, or a tree without the resource', () => {
+    expect(workloadPods(pod, tree)).toBeNull();
+    expect(workloadPods({ kind: 'ConfigMap', metadata: { name: 'nightly', namespace: 'jobs' } }, tree)).toBeNull();
+    expect(workloadPods(deployment, tree)).toBeNull();
+    expect(workloadPods(cron, undefined)).toBeNull();
+    expect(workloadPods(cron, { nodes: [ref('CronJob', 'nightly')] })).toEqual([]);
+  });
+});
+
 describe('log query', () => {
   it('names a pod by podName and a workload by kind, group and resourceName', () => {
     const req = { container: 'api', tailLines: 100, previous: true };
@@ -69,6 +108,9 @@ describe('log query', () => {
     expect([depQ.get('kind'), depQ.get('group'), depQ.get('resourceName')]).toEqual(['Deployment', 'apps', 'checkout-api']);
     expect(depQ.get('podName')).toBeNull();
     expect(depQ.get('follow')).toBe('false');
+    const onePod = logsQuery(app, resourceRef(deployment), { ...req, pod: 'checkout-api-7d9-abcde' });
+    expect(onePod.get('podName')).toBe('checkout-api-7d9-abcde');
+    expect(onePod.get('kind')).toBeNull();
   });
 });
 

@@ -4,7 +4,8 @@ from collections.abc import Callable
 
 import httpx2
 
-from devstack.argocd.tokens import split_cookie
+from devstack.argocd.api import token_cookies
+from devstack.argocd.tokens import join_cookies, split_cookie
 from devstack.argocd.world import token_for
 
 Get = Callable[..., httpx2.Response]
@@ -38,6 +39,33 @@ def test_login_returns_the_same_token_as_token_for(client: httpx2.Client) -> Non
     assert response.json() == {"token": token_for("alice")}
     wrong = client.post("/api/v1/session", json={"username": "alice", "password": "nope"})
     assert wrong.status_code == 401
+
+
+def test_login_sets_the_token_as_an_http_only_lax_cookie_on_the_root_path(argocd_url: str) -> None:
+    with httpx2.Client(base_url=argocd_url) as http:
+        response = http.post("/api/v1/session", json={"username": "alice", "password": "alice-pass"})
+        (set_cookie,) = response.headers.get_list("set-cookie")
+        value, *flags = [part.strip() for part in set_cookie.split(";")]
+        assert value == f"argocd.token={token_for('alice')}"
+        assert {flag.lower() for flag in flags} == {"path=/", "samesite=lax", "httponly"}
+        # the browser (here: the client's cookie jar) is now signed in without any script
+        assert http.get("/api/v1/session/userinfo").json()["username"] == "alice"
+        logout = http.delete("/api/v1/session")
+        assert logout.status_code == 200
+        expired = logout.headers.get_list("set-cookie")
+        assert [c.split(";")[0] for c in expired] == ["argocd.token="]
+        assert "max-age=0" in expired[0].lower()
+        assert http.get("/api/v1/session/userinfo").json() == {}
+
+
+def test_a_long_token_is_set_as_split_cookies_that_join_back(client: httpx2.Client) -> None:
+    token = token_for("bob") + "x" * 9000  # longer than one 4 KiB cookie
+    cookies = [c.split(";")[0] for c in token_cookies(token)]
+    assert all(len(c) <= 4096 for c in token_cookies(token))  # what browsers keep
+    assert [c.split("=")[0] for c in cookies] == ["argocd.token", "argocd.token-1", "argocd.token-2"]
+    assert cookies[0].startswith("argocd.token=3:")
+    pairs = dict(c.split("=", 1) for c in cookies)
+    assert join_cookies(pairs) == token
 
 
 def test_the_cookie_authenticates_and_a_split_cookie_is_joined(client: httpx2.Client) -> None:

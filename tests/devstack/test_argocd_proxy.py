@@ -70,6 +70,13 @@ def host(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     (extensions / "resources" / "assistant" / "extension-assistant.js").write_text("window.A = 1;")
     (extensions / "resources" / "extension-broken.js").write_text("throw new Error('x');")
     (extensions / "resources" / "readme.js").write_text("not an extension")
+    # as the extension installer leaves it for EXTENSION_JS_VARS: a directory named like a script, holding one
+    direct = tmp_path_factory.mktemp("installed-direct")
+    (direct / "resources" / "extension-assistant").mkdir(parents=True)
+    (direct / "resources" / "extension-assistant" / "extension-assistant.js").write_text("window.B = 1;")
+    (direct / "resources" / "extension-assistant.js").mkdir()
+    vars_file = direct / "resources" / "extension-assistant.js" / "extension-0-ASSISTANT_vars.js"
+    vars_file.write_text("window.ASSISTANT_VARS = {};")
     with serve_in_thread(backend.app()) as backend_url:
         config = SimulatorConfig(
             extension_url=backend_url + "/ignored-base-path",
@@ -77,6 +84,7 @@ def host(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             direct_route_url=backend_url,
             static_dir=str(static),
             extensions_dir=str(extensions),
+            route_extensions_dirs={"direct": str(direct)},
         )
         with serve_in_thread(create_app(config)) as url:
             yield url
@@ -184,3 +192,13 @@ def test_extensions_js_wraps_each_matching_file_in_try_catch(http: httpx2.Client
     assert "not an extension" not in text
     assert text.count("try {") == 2
     assert text.count("} catch (e) {") == 2
+
+
+def test_extensions_js_for_a_route_serves_that_install_with_the_vars_file_after_the_bundle(
+    http: httpx2.Client,
+) -> None:
+    text = http.get("/extensions.js", params={"route": "direct"}).text
+    assert "window.A = 1;" not in text
+    assert text.index("window.B = 1;") < text.index("window.ASSISTANT_VARS = {};")
+    assert text.count("try {") == 2  # the directory named extension-assistant.js is walked, not served
+    assert http.get("/extensions.js", params={"route": "nope"}).status_code == 404

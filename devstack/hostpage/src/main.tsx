@@ -66,25 +66,6 @@ function setQuery(changes: Record<string, string | null>): void {
   history.replaceState(null, '', `${location.pathname}?${q.toString()}`);
 }
 
-function setTokenCookie(token: string): void {
-  // Argo CD splits a long token across argocd.token, argocd.token-1, … (the simulator may set it itself).
-  const size = 3900;
-  const chunks: string[] = [];
-  for (let i = 0; i < token.length; i += size) chunks.push(token.slice(i, i + size));
-  const first = chunks.length > 1 ? `${chunks.length}:${chunks[0]}` : chunks[0];
-  document.cookie = `argocd.token=${first}; path=/; SameSite=Lax`;
-  chunks.slice(1).forEach((c, i) => {
-    document.cookie = `argocd.token-${i + 1}=${c}; path=/; SameSite=Lax`;
-  });
-}
-
-function clearTokenCookies(): void {
-  for (const c of document.cookie.split(';')) {
-    const name = c.split('=')[0].trim();
-    if (name.startsWith('argocd.token')) document.cookie = `${name}=; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT`;
-  }
-}
-
 interface LoginProps {
   onLogin: () => void;
 }
@@ -95,13 +76,12 @@ class Login extends React.Component<LoginProps, { username: string; password: st
   private submit = async (e: React.FormEvent): Promise<void> => {
     e.preventDefault();
     try {
-      const body = await api<{ token: string }>('/api/v1/session', {
+      // Like Argo CD's login page: the server sets the httpOnly argocd.token cookie; no script touches it.
+      await api<{ token: string }>('/api/v1/session', {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify({ username: this.state.username, password: this.state.password }),
       });
-      const info = await api<Obj>('/api/v1/session/userinfo');
-      if (!info.loggedIn) setTokenCookie(body.token);
       this.props.onLogin();
     } catch (err) {
       this.setState({ error: err instanceof Error ? err.message : String(err) });
@@ -356,11 +336,10 @@ class Host extends React.Component<{}, HostState> {
 
   private logout = async () => {
     try {
-      await fetch('/api/v1/session', { method: 'DELETE', credentials: 'same-origin' });
+      await fetch('/api/v1/session', { method: 'DELETE', credentials: 'same-origin' }); // expires the cookies
     } catch {
-      // the cookie is cleared below anyway
+      // offline: the page still forgets the user
     }
-    clearTokenCookies();
     this.setState({ user: { loggedIn: false }, apps: [], app: null });
     setQuery({ app: null, kind: null, name: null, tab: null });
   };

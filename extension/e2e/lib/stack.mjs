@@ -33,10 +33,14 @@ function exited(child) {
 }
 
 export class DevStack {
-  /** @param {string} repo the repository root (holds .venv) */
-  constructor(repo, react) {
+  /**
+   * @param {string} repo the repository root (holds .venv)
+   * @param {string[]} extraArgs more `devstack up` options (e.g. `--identity-modes cookie,bearer,pasted`)
+   */
+  constructor(repo, react, extraArgs = []) {
     this.repo = repo;
     this.react = react;
+    this.extraArgs = extraArgs;
     this.child = null;
     this.info = null; // the launcher's JSON line
     this.stderr = '';
@@ -49,7 +53,7 @@ export class DevStack {
   /** Starts the stack and resolves with the launcher's JSON summary once every part is ready. */
   async start() {
     const python = join(this.repo, '.venv', 'bin', 'python');
-    const child = spawn(python, ['-m', 'devstack', 'up', '--json', '--react', String(this.react)], {
+    const child = spawn(python, ['-m', 'devstack', 'up', '--json', '--react', String(this.react), ...this.extraArgs], {
       cwd: this.repo,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // its own process group, killed as a whole

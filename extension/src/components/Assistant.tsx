@@ -3,7 +3,7 @@ import * as React from 'react';
 import { ArgoCDRequestError, fetchEvents, type KubeEvent } from '../argocd';
 import { type ChatContext, type ChatEvent, ChatHttpError, needsToken, streamChat } from '../chat';
 import { assistantVars, FALLBACK_CONFIG, isProxyRoute, loadRelayConfig, type RelayConfig } from '../config';
-import { containerChoices, fetchLogs, type LogRequest } from '../logs';
+import { containerChoices, fetchLogs, type LogRequest, workloadPods } from '../logs';
 import {
   clearConversation,
   type Conversation,
@@ -29,7 +29,29 @@ interface EventsState {
 interface LogsState {
   container: string;
   previous: boolean;
+  pod: string | null;
   lines: string[];
+}
+
+/** One question being answered: its callbacks act only while it is the current run of its conversation. */
+interface Run {
+  key: string;
+  controller: AbortController;
+  sawEnd: boolean;
+  sawError: boolean;
+  // The relay's handle names the response being streamed; it is only worth continuing from once that
+  // response completed (llama-stack refuses an unfinished one as previous_response_id, e.g. after Stop).
+  handle: string | null;
+}
+
+/** The conversation as the user left it mid-answer: the unfinished answer marked stopped, like Stop. */
+function leftMidAnswer(conv: Conversation, run: Run): Conversation {
+  const messages = conv.messages.slice();
+  const last = messages[messages.length - 1];
+  if (!last || last.role !== 'assistant') return conv;
+  const finished = run.sawEnd || run.sawError || Boolean(last.error);
+  messages[messages.length - 1] = finished ? { ...last, pending: false } : { ...last, pending: false, stopped: true };
+  return { ...conv, messages };
 }
 
 interface State {
@@ -65,17 +87,14 @@ function eventLine(e: KubeEvent): string {
 }
 
 export class Assistant extends React.Component<ExtensionProps, State> {
-  private abort: AbortController | null = null;
+  private run: Run | null = null;
   private eventsAbort: AbortController | null = null;
   private logsAbort: AbortController | null = null;
   private unmounted = false;
-  private sawEnd = false;
-  private sawError = false;
-  // The relay's handle names the response being streamed; it is only worth continuing from once that
-  // response completed (llama-stack refuses an unfinished one as previous_response_id, e.g. after Stop).
-  private pendingHandle: string | null = null;
   private rootRef = React.createRef<HTMLDivElement>();
   private transcriptRef = React.createRef<HTMLDivElement>();
+  private inputRef = React.createRef<HTMLTextAreaElement>();
+  private sendRef = React.createRef<HTMLButtonElement>();
 
   constructor(props: ExtensionProps) {
     super(props);
@@ -127,8 +146,9 @@ export class Assistant extends React.Component<ExtensionProps, State> {
   componentDidUpdate(_prev: ExtensionProps, prevState: State): void {
     const key = this.currentKey();
     if (key !== this.state.key) {
-      // Another resource in the same mounted tab: stop what belongs to the previous one.
-      this.abort?.abort();
+      // Another resource in the same mounted tab: stop what belongs to the previous one and keep its
+      // conversation as left (a cut-off answer marked stopped); its stream's late callbacks are ignored.
+      saveConversation(this.state.key, this.detachRun());
       this.logsAbort?.abort();
       this.setState({
         key,
@@ -149,14 +169,52 @@ export class Assistant extends React.Component<ExtensionProps, State> {
       const el = this.transcriptRef.current;
       if (el) el.scrollTop = el.scrollHeight;
     }
+    this.keepFocus(prevState);
   }
 
   componentWillUnmount(): void {
     this.unmounted = true;
-    this.abort?.abort();
+    const conv = this.detachRun();
     this.eventsAbort?.abort();
     this.logsAbort?.abort();
-    saveConversation(this.state.key, this.state.conv);
+    saveConversation(this.state.key, conv);
+  }
+
+  /** Aborts the current run, if any, and returns the conversation with its answer as the user left it. */
+  private detachRun(): Conversation {
+    const run = this.run;
+    if (!run) return this.state.conv;
+    this.run = null;
+    run.controller.abort();
+    return leftMidAnswer(this.state.conv, run);
+  }
+
+  /** Whether a run's callbacks may still touch the state (it is current, for the conversation shown). */
+  private owns(run: Run): boolean {
+    return !this.unmounted && this.run === run && this.state.key === run.key;
+  }
+
+  /**
+   * Keeps keyboard focus where a person expects it when the control they used goes away: the Send/Stop
+   * button turns into a disabled Send when an answer ends (focus goes back to the question box), and the
+   * logs form closes after Attach or Cancel (focus goes to the new logs chip, or to Attach logs).
+   */
+  private keepFocus(prevState: State): void {
+    const doc = this.rootRef.current?.ownerDocument;
+    if (!doc) return;
+    if (prevState.streaming && !this.state.streaming && doc.activeElement === this.sendRef.current) {
+      this.inputRef.current?.focus();
+    }
+    if (prevState.logsForm && !this.state.logsForm && prevState.key === this.state.key) {
+      const root = this.rootRef.current;
+      const active = doc.activeElement;
+      if (root && (!active || active === doc.body || root.contains(active))) {
+        const target =
+          root.querySelector<HTMLElement>('[data-testid="chip-logs"] button') ??
+          root.querySelector<HTMLElement>('[data-testid="attach-logs"]');
+        target?.focus();
+      }
+    }
   }
 
   private detectTheme(): void {
@@ -198,7 +256,12 @@ export class Assistant extends React.Component<ExtensionProps, State> {
         this.setState({
           logsBusy: false,
           logsForm: false,
-          logs: { container: req.container, previous: req.previous, lines: lines.map((l) => l.content) },
+          logs: {
+            container: req.container,
+            previous: req.previous,
+            pod: req.pod ?? null,
+            lines: lines.map((l) => l.content),
+          },
         });
       },
       (err: unknown) => {
@@ -215,12 +278,16 @@ export class Assistant extends React.Component<ExtensionProps, State> {
     return {
       manifest: this.state.manifest && resource ? JSON.stringify(resource, null, 2) : null,
       events: this.state.events.status === 'ready' ? this.state.events.items : null,
-      logs: this.state.logs,
+      logs: this.state.logs
+        ? { container: this.state.logs.container, lines: this.state.logs.lines, previous: this.state.logs.previous }
+        : null,
     };
   }
 
-  private updateLast(fn: (m: Message) => Message): void {
+  /** Updates the last (assistant) message of conversation `key`, only while that conversation is shown. */
+  private updateLast(key: string, fn: (m: Message) => Message): void {
     this.setState((s) => {
+      if (s.key !== key) return null;
       const messages = s.conv.messages.slice();
       const last = messages[messages.length - 1];
       if (!last || last.role !== 'assistant') return null;
@@ -229,13 +296,15 @@ export class Assistant extends React.Component<ExtensionProps, State> {
     });
   }
 
-  private onEvent = (event: ChatEvent): void => {
+  private onEvent(run: Run, event: ChatEvent): void {
+    if (!this.owns(run)) return; // a late event of a stream that was stopped or left
+    const key = run.key;
     switch (event.type) {
       case 'start':
-        this.pendingHandle = event.conversation || null;
+        run.handle = event.conversation || null;
         return;
       case 'token':
-        this.updateLast((m) => {
+        this.updateLast(key, (m) => {
           const parts = m.parts.slice();
           const last = parts[parts.length - 1];
           if (last && last.type === 'text') parts[parts.length - 1] = { type: 'text', text: last.text + event.text };
@@ -244,13 +313,13 @@ export class Assistant extends React.Component<ExtensionProps, State> {
         });
         return;
       case 'tool_call':
-        this.updateLast((m) => ({
+        this.updateLast(key, (m) => ({
           ...m,
           parts: [...m.parts, { type: 'tool', id: event.id, name: event.name, arguments: argsText(event.arguments) }],
         }));
         return;
       case 'tool_result':
-        this.updateLast((m) => {
+        this.updateLast(key, (m) => {
           const parts = m.parts.slice();
           let idx = -1;
           for (let i = parts.length - 1; i >= 0; i--) {
@@ -267,29 +336,28 @@ export class Assistant extends React.Component<ExtensionProps, State> {
         });
         return;
       case 'error':
-        this.sawError = true;
+        run.sawError = true;
         if (isProxyRoute(this.base()) && needsToken(0, event.code)) this.setState({ tokenNeeded: true });
-        this.updateLast((m) => ({ ...m, error: { code: event.code, message: event.message } }));
+        this.updateLast(key, (m) => ({ ...m, error: { code: event.code, message: event.message } }));
         return;
       case 'end':
-        this.sawEnd = true;
-        if (!this.sawError && this.pendingHandle) {
-          const handle = this.pendingHandle;
-          this.setState((s) => ({ conv: { ...s.conv, handle } }));
+        run.sawEnd = true;
+        if (!run.sawError && run.handle) {
+          const handle = run.handle;
+          this.setState((s) => (s.key === key ? { conv: { ...s.conv, handle } } : null));
         }
         return;
     }
-  };
+  }
 
   private send = (text: string): void => {
     const message = text.trim();
     if (!message || this.state.streaming) return;
     const app = this.app();
     const controller = new AbortController();
-    this.abort = controller;
-    this.sawEnd = false;
-    this.sawError = false;
-    this.pendingHandle = null;
+    const run: Run = { key: this.state.key, controller, sawEnd: false, sawError: false, handle: null };
+    this.run = run;
+    const key = run.key;
     const request = {
       message,
       application: app,
@@ -309,40 +377,46 @@ export class Assistant extends React.Component<ExtensionProps, State> {
         ],
       },
     }));
-    streamChat(this.base(), request, { token: this.state.token, signal: controller.signal, onEvent: this.onEvent })
+    streamChat(this.base(), request, {
+      token: this.state.token,
+      signal: controller.signal,
+      onEvent: (event) => this.onEvent(run, event),
+    })
       .then(() => {
-        if (!this.sawEnd && !this.sawError) {
-          this.updateLast((m) => ({
+        if (!this.owns(run)) return;
+        if (!run.sawEnd && !run.sawError) {
+          this.updateLast(key, (m) => ({
             ...m,
             error: { code: 'incomplete', message: 'The answer was cut off before it finished.' },
           }));
         }
       })
       .catch((err: unknown) => {
+        if (!this.owns(run)) return; // left for another conversation (already saved as stopped) or unmounted
         if (controller.signal.aborted) {
-          this.updateLast((m) => ({ ...m, stopped: true }));
+          this.updateLast(key, (m) => ({ ...m, stopped: true }));
           return;
         }
         if (err instanceof ChatHttpError) {
           if (isProxyRoute(this.base()) && needsToken(err.status, err.code)) this.setState({ tokenNeeded: true });
-          this.updateLast((m) => ({ ...m, error: { code: err.code || String(err.status), message: err.message } }));
+          this.updateLast(key, (m) => ({ ...m, error: { code: err.code || String(err.status), message: err.message } }));
           return;
         }
-        this.updateLast((m) => ({
+        this.updateLast(key, (m) => ({
           ...m,
           error: { code: 'network', message: 'Could not reach the assistant. Check your connection and retry.' },
         }));
       })
       .then(() => {
-        if (this.abort === controller) this.abort = null;
-        if (this.unmounted) return;
-        this.updateLast((m) => ({ ...m, pending: false }));
+        if (!this.owns(run)) return;
+        this.run = null;
+        this.updateLast(key, (m) => ({ ...m, pending: false }));
         this.setState({ streaming: false });
       });
   };
 
   private stop = (): void => {
-    this.abort?.abort();
+    this.run?.controller.abort();
   };
 
   private retry = (): void => {
@@ -355,9 +429,9 @@ export class Assistant extends React.Component<ExtensionProps, State> {
   };
 
   private newConversation = (): void => {
-    this.abort?.abort();
+    this.detachRun();
     clearConversation(this.state.key);
-    this.setState({ conv: { handle: null, messages: [] }, input: '' });
+    this.setState({ conv: { handle: null, messages: [] }, input: '', streaming: false });
   };
 
   private onKeyDown = (e: React.KeyboardEvent<HTMLTextAreaElement>): void => {
@@ -451,7 +525,7 @@ export class Assistant extends React.Component<ExtensionProps, State> {
     if (logs) {
       chips.push(
         <React.Fragment key="l">
-          {this.renderChip('logs', `Logs: ${logs.container}${logs.previous ? ' (previous)' : ''}, ${logs.lines.length} lines`, () =>
+          {this.renderChip('logs', `Logs: ${logs.container}${logs.pod ? ` of ${logs.pod}` : ''}${logs.previous ? ' (previous)' : ''}, ${logs.lines.length} lines`, () =>
             this.setState({ logs: null, open: null }),
           )}
         </React.Fragment>,
@@ -549,6 +623,8 @@ export class Assistant extends React.Component<ExtensionProps, State> {
         {this.state.logsForm ? (
           <LogsForm
             containers={containerChoices(this.props.resource)}
+            pods={workloadPods(this.props.resource, this.props.tree)}
+            kind={res.kind}
             defaultLines={config.log_lines_default}
             maxLines={config.log_lines_max}
             busy={this.state.logsBusy}
@@ -593,6 +669,7 @@ export class Assistant extends React.Component<ExtensionProps, State> {
             Question for the assistant
           </label>
           <textarea
+            ref={this.inputRef}
             id="aa-input"
             data-testid="chat-input"
             rows={2}
@@ -601,15 +678,17 @@ export class Assistant extends React.Component<ExtensionProps, State> {
             onChange={(e) => this.setState({ input: e.target.value })}
             onKeyDown={this.onKeyDown}
           />
-          {streaming ? (
-            <button type="button" className="aa-btn aa-btn--danger" onClick={this.stop} data-testid="chat-stop">
-              Stop
-            </button>
-          ) : (
-            <button type="button" className="aa-btn aa-btn--primary" onClick={() => this.send(input)} disabled={!input.trim()} data-testid="chat-send">
-              Send
-            </button>
-          )}
+          {/* One button whose action follows `streaming`: swapping two buttons would drop keyboard focus. */}
+          <button
+            ref={this.sendRef}
+            type="button"
+            className={`aa-btn ${streaming ? 'aa-btn--danger' : 'aa-btn--primary'}`}
+            onClick={streaming ? this.stop : () => this.send(input)}
+            disabled={!streaming && !input.trim()}
+            data-testid={streaming ? 'chat-stop' : 'chat-send'}
+          >
+            {streaming ? 'Stop' : 'Send'}
+          </button>
         </div>
       </div>
     );
