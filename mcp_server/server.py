@@ -6,7 +6,7 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from mcp.server.mcpserver import Context, MCPServer
@@ -22,6 +22,7 @@ from mcp_server.argocd_client import ArgoCDClient, ArgoCDError
 from mcp_server.config import Settings
 from mcp_server.identity import resolve_caller
 from mcp_server.tools import TOOLS, Call, ToolSpec, error_for
+from mcp_server.treecache import TreeCache
 
 __all__ = ["AppState", "build_http_app", "build_server", "selected_tools"]
 
@@ -38,6 +39,7 @@ INSTRUCTIONS = (
 class AppState:
     settings: Settings
     client: ArgoCDClient
+    trees: TreeCache = field(default_factory=TreeCache)
 
 
 def selected_tools(settings: Settings) -> list[ToolSpec]:
@@ -50,7 +52,10 @@ def _make_tool(spec: ToolSpec, settings: Settings) -> Tool:
         args = spec.args.model_construct(**kwargs)
         state = cast(AppState, ctx.request_context.lifespan_context)
         call = Call(
-            client=state.client, settings=state.settings, caller=resolve_caller(ctx.headers, settings)
+            client=state.client,
+            settings=state.settings,
+            caller=resolve_caller(ctx.headers, settings),
+            trees=state.trees,
         )
         try:
             result, text = await spec.handler(call, args)

@@ -19,12 +19,14 @@ from mcp_server.argocd_client import (
     ArgoCDTimeout,
     ArgoCDUnavailable,
     BadRequest,
+    LogTail,
     NotFound,
     PermissionDeniedOrNotFound,
     Unauthenticated,
 )
 from mcp_server.config import Settings
 from mcp_server.identity import Caller
+from mcp_server.treecache import TreeCache
 
 __all__ = ["TOOLS", "Call", "ToolSpec"]
 
@@ -35,11 +37,13 @@ _ATTENTION = 20
 
 @dataclass(frozen=True)
 class Call:
-    """Everything one tool call needs: the shared client, settings and who is calling."""
+    """Everything one tool call needs: the shared client, settings, who is calling, and the process's
+    short-lived cache of resource trees (None: always fetch the tree)."""
 
     client: ArgoCDClient
     settings: Settings
     caller: Caller
+    trees: TreeCache | None = None
 
 
 Handler = Callable[[Call, Any], Awaitable[tuple[BaseModel, str]]]
@@ -330,6 +334,8 @@ async def get_resource_tree(call: Call, args: m.GetResourceTreeArgs) -> tuple[Ba
     tree = await call.client.resource_tree(
         call.caller.token, args.application, app_namespace=ns, project=args.project
     )
+    if call.trees is not None:  # the agent's next call is usually about one of these resources
+        call.trees.put(TreeCache.key(call.caller.token, args.application, ns, args.project), tree)
     nodes = [_tree_node(n) for n in tree.get("nodes") or []]
     if args.kind:
         nodes = [n for n in nodes if n.kind.lower() == args.kind.lower()]
@@ -364,58 +370,106 @@ async def get_resource_tree(call: Call, args: m.GetResourceTreeArgs) -> tuple[Ba
 # -- resources of an application (found through the tree) ---------------------------------------------
 
 
-async def _find_node(
-    call: Call,
-    application: str,
-    ns: str | None,
-    project: str | None,
-    kind: str,
-    name: str,
-    namespace: str | None,
-    group: str | None = None,
-) -> Mapping[str, Any]:
-    tree = await call.client.resource_tree(call.caller.token, application, app_namespace=ns, project=project)
-    nodes = [n for n in tree.get("nodes") or [] if str(n.get("kind", "")).lower() == kind.lower()]
+@dataclass(frozen=True)
+class _Lookup:
+    """Which resource of which application a tool call is about (resolved through the resource tree)."""
+
+    application: str
+    ns: str | None
+    project: str | None
+    kind: str
+    name: str
+    namespace: str | None
+    group: str | None = None
+
+
+async def _tree_nodes(call: Call, q: _Lookup, *, fresh: bool) -> tuple[list[dict[str, Any]], bool]:
+    """The application's tree nodes and whether they came from the cache."""
+    key = TreeCache.key(call.caller.token, q.application, q.ns, q.project)
+    if call.trees is not None and not fresh:
+        cached = call.trees.get(key)
+        if cached is not None:
+            return cached, True
+    tree = await call.client.resource_tree(
+        call.caller.token, q.application, app_namespace=q.ns, project=q.project
+    )
+    if call.trees is not None:
+        return call.trees.put(key, tree), False
+    return [dict(n) for n in tree.get("nodes") or []], False
+
+
+def _matches(nodes: list[dict[str, Any]], q: _Lookup) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(nodes of the kind, those of them that match the lookup)."""
+    of_kind = [n for n in nodes if str(n.get("kind", "")).lower() == q.kind.lower()]
     matches = [
         n
-        for n in nodes
-        if n.get("name") == name
-        and namespace in (None, n.get("namespace") or None)
-        and group in (None, n.get("group") or "")
+        for n in of_kind
+        if n.get("name") == q.name
+        and q.namespace in (None, n.get("namespace") or None)
+        and q.group in (None, n.get("group") or "")
     ]
+    return of_kind, matches
+
+
+async def _find_node(call: Call, q: _Lookup, *, fresh: bool = False) -> tuple[Mapping[str, Any], bool]:
+    """The tree node `q` names and whether it came from a cached tree; a cached tree that does not name
+    exactly one node is fetched again before anything is reported (it may be a few seconds old)."""
+    nodes, cached = await _tree_nodes(call, q, fresh=fresh)
+    of_kind, matches = _matches(nodes, q)
+    if len(matches) != 1 and cached:
+        nodes, cached = await _tree_nodes(call, q, fresh=True)
+        of_kind, matches = _matches(nodes, q)
     if len(matches) == 1:
-        return dict(matches[0])
+        return dict(matches[0]), cached
+    kind, name, application = q.kind, q.name, q.application
     if len(matches) > 1:
         where = ", ".join(sorted({str(n.get("namespace") or "-") for n in matches}))
         raise ToolError(
             f"{kind} '{name}' is ambiguous in application '{application}' (namespaces: {where}): "
             "pass namespace."
         )
-    known = ", ".join(sorted({str(n.get("name")) for n in nodes})[:20])
+    known = ", ".join(sorted({str(n.get("name")) for n in of_kind})[:20])
     hint = f" {kind} resources it has: {known}." if known else f" It has no {kind} resources."
     raise ToolError(
         f"{kind} '{name}'"
-        + (f" in namespace '{namespace}'" if namespace else "")
+        + (f" in namespace '{q.namespace}'" if q.namespace else "")
         + f" is not part of application '{application}'.{hint} See get_resource_tree."
     )
 
 
+async def _with_node[T](
+    call: Call, q: _Lookup, fetch: Callable[[Mapping[str, Any]], Awaitable[T]]
+) -> tuple[Mapping[str, Any], T]:
+    """Finds the node, then `fetch(node)`; when the node came from a cached tree and Argo CD no longer
+    knows it (the resource was replaced since), once more with a fresh tree."""
+    node, cached = await _find_node(call, q)
+    try:
+        return node, await fetch(node)
+    except (BadRequest, NotFound) as exc:
+        if not cached or "not found" not in exc.message:
+            raise
+    node, _ = await _find_node(call, q, fresh=True)
+    return node, await fetch(node)
+
+
 async def get_manifest(call: Call, args: m.GetManifestArgs) -> tuple[BaseModel, str]:
     ns = _scoped(call, args.application, args.app_namespace)
-    node = await _find_node(
-        call, args.application, ns, args.project, args.kind, args.name, args.namespace, args.group
-    )
-    obj = await call.client.resource(
-        call.caller.token,
-        args.application,
-        kind=str(node.get("kind")),
-        resource_name=args.name,
-        namespace=node.get("namespace") or None,
-        group=node.get("group") or None,
-        version=node.get("version") or None,
-        app_namespace=ns,
-        project=args.project,
-    )
+    lookup = _Lookup(args.application, ns, args.project, args.kind, args.name, args.namespace, args.group)
+
+    def fetch(node: Mapping[str, Any]) -> Awaitable[dict[str, Any]]:
+        return call.client.resource(
+            call.caller.token,
+            args.application,
+            kind=str(node.get("kind")),
+            resource_name=args.name,
+            namespace=node.get("namespace") or None,
+            group=node.get("group") or None,
+            version=node.get("version") or None,
+            app_namespace=ns,
+            project=args.project,
+        )
+
+    node, obj = await _with_node(call, lookup, fetch)
     max_bytes = call.settings.mcp_max_result_bytes - 300
     text, cut = shaping.manifest_to_yaml(obj, max_bytes)
     result = m.Manifest(
@@ -436,19 +490,21 @@ async def get_events(call: Call, args: m.GetEventsArgs) -> tuple[BaseModel, str]
     ns = _scoped(call, args.application, args.app_namespace)
     target = ""
     if args.kind and args.name:
-        node = await _find_node(
-            call, args.application, ns, args.project, args.kind, args.name, args.namespace
-        )
+        lookup = _Lookup(args.application, ns, args.project, args.kind, args.name, args.namespace)
+
+        def fetch(node: Mapping[str, Any]) -> Awaitable[list[dict[str, Any]]]:
+            return call.client.events(
+                call.caller.token,
+                args.application,
+                resource_uid=str(node.get("uid") or ""),
+                resource_name=args.name,
+                resource_namespace=node.get("namespace") or None,
+                app_namespace=ns,
+                project=args.project,
+            )
+
+        node, items = await _with_node(call, lookup, fetch)
         target = f"{node.get('kind')}/{args.name}"
-        items = await call.client.events(
-            call.caller.token,
-            args.application,
-            resource_uid=str(node.get("uid") or ""),
-            resource_name=args.name,
-            resource_namespace=node.get("namespace") or None,
-            app_namespace=ns,
-            project=args.project,
-        )
     else:
         items = await call.client.events(
             call.caller.token, args.application, app_namespace=ns, project=args.project
@@ -488,31 +544,38 @@ async def get_logs(call: Call, args: m.GetLogsArgs) -> tuple[BaseModel, str]:
         "project": args.project,
     }
     if args.pod:
-        node = await _find_node(call, args.application, ns, args.project, "Pod", args.pod, args.namespace)
-        query |= {"pod_name": args.pod, "namespace": node.get("namespace") or None}
+        lookup = _Lookup(args.application, ns, args.project, "Pod", args.pod, args.namespace)
         target = f"Pod/{args.pod}"
     else:
         assert args.kind is not None
         assert args.name is not None
-        node = await _find_node(
-            call, args.application, ns, args.project, args.kind, args.name, args.namespace
-        )
-        query |= {
-            "kind": node.get("kind"),
-            "group": node.get("group") or "",
-            "resource_name": args.name,
-            "namespace": node.get("namespace") or None,
-        }
-        target = f"{node.get('kind')}/{args.name}"
-    try:
-        log = await call.client.logs(
+        lookup = _Lookup(args.application, ns, args.project, args.kind, args.name, args.namespace)
+        target = f"{args.kind}/{args.name}"
+
+    def fetch(node: Mapping[str, Any]) -> Awaitable[LogTail]:
+        nonlocal target
+        if args.pod:
+            where = {"pod_name": args.pod, "namespace": node.get("namespace") or None}
+        else:
+            where = {
+                "kind": node.get("kind"),
+                "group": node.get("group") or "",
+                "resource_name": args.name,
+                "namespace": node.get("namespace") or None,
+            }
+            target = f"{node.get('kind')}/{args.name}"
+        return call.client.logs(
             call.caller.token,
             args.application,
             max_lines=tail * 10 if not args.pod else tail,
             max_bytes=settings.mcp_max_log_read_bytes,
             deadline_seconds=settings.argocd_logs_timeout,
             **query,
+            **where,
         )
+
+    try:
+        _, log = await _with_node(call, lookup, fetch)
     except BadRequest as exc:
         if "max pods" in exc.message:
             raise ToolError(

@@ -79,6 +79,10 @@ class RelayState:
     identity: IdentityResolver = field(init=False)
     conversations: ConversationSigner = field(init=False)
     streams: StreamSlots = field(init=False)
+    # Large UI contexts are turned into prompts in worker threads, at most two at a time (memory stays flat).
+    prompt_limiter: anyio.CapacityLimiter = field(
+        default_factory=lambda: anyio.CapacityLimiter(2), init=False
+    )
     _model: str | None = field(default=None, init=False)
     _model_lock: anyio.Lock = field(default_factory=anyio.Lock, init=False)
 

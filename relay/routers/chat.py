@@ -14,7 +14,7 @@ from relay.errors import RelayHTTPError, responses
 from relay.identity import Identity, IdentityError
 from relay.routers.deps import relay_state
 from relay.schemas import ChatRequest
-from relay.state import RelayState
+from relay.state import RelayState, StreamSlot
 from relay.streaming import ChatStream, app_key
 
 router = APIRouter(tags=["chat"])
@@ -48,6 +48,11 @@ def _check_scope(identity: Identity, body: ChatRequest) -> None:
         )
     if not app.namespace:
         body.application.namespace = scoped.namespace
+
+
+async def _release(slot: StreamSlot) -> None:
+    # async: Starlette runs a plain-def background task in a worker thread, a thread hop per answer
+    slot.release()
 
 
 @router.post(
@@ -97,5 +102,5 @@ async def chat(
         stream.events(),
         ping=limits.heartbeat_seconds,
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-        background=BackgroundTask(slot.release),
+        background=BackgroundTask(_release, slot),
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import yaml
 
 from mcp_server.shaping import (
@@ -183,3 +185,38 @@ def test_log_shaping_keeps_the_newest_lines_within_the_byte_cap() -> None:
     assert len(text.encode()) <= 2000
     assert text.startswith("[truncated: oldest")
     assert text.endswith("pod-a | line 999")
+
+
+def test_a_manifest_of_many_small_values_is_cut_as_the_full_dump_would_be_and_says_at_least() -> None:
+    data = {f"rule-{n:05d}": f"alert Rule{n} fires when up == 0 for 5m" for n in range(20000)}
+    big = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "big"}, "data": data}
+    full = yaml.safe_dump(big, sort_keys=False, width=200)
+    text, cut = manifest_to_yaml(big, 8000)
+    assert cut
+    assert len(text.encode()) <= 8000
+    body, note = text.rsplit("\n", 1)
+    assert full.startswith(body)
+    assert len(body.encode()) > 7800
+    assert note.startswith("[truncated: showing")
+    assert " of at least " in note
+    total = int(note.split(" of at least ")[1].split()[0])
+    assert len(full.encode()) * 0.8 < total <= len(full.encode())
+
+
+def test_cleaning_does_not_change_the_object_it_was_given() -> None:
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {
+            "name": "s",
+            "uid": "u",
+            "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{}"},
+        },
+        "data": {"password": "aHVudGVy"},
+    }
+    before = json.dumps(secret)
+    text, _ = manifest_to_yaml(secret, 4000)
+    assert json.dumps(secret) == before
+    assert "aHVudGVy" not in text
+    assert "annotations" not in text
+    assert "uid" not in text

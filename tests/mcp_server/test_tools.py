@@ -137,6 +137,24 @@ async def test_a_resource_outside_the_application_is_reported_with_what_it_has(a
     assert "guestbook-ui" in message
 
 
+async def test_calls_about_one_application_within_seconds_fetch_its_resource_tree_once(
+    argocd_url: str,
+) -> None:
+    args = {"application": "checkout", "kind": "Deployment", "name": "checkout-api"}
+    async with httpx2.AsyncClient(base_url=argocd_url) as argocd, connect(argocd_url) as client:
+        (await argocd.delete("/_devstack/requests")).raise_for_status()
+        ok(await client.call_tool("get_manifest", args))
+        ok(await client.call_tool("get_events", args))
+        ok(await client.call_tool("get_manifest", args))
+        paths = [r["path"] for r in (await argocd.get("/_devstack/requests")).json()]
+    assert paths == [
+        "/api/v1/applications/checkout/resource-tree",
+        "/api/v1/applications/checkout/resource",
+        "/api/v1/applications/checkout/events",
+        "/api/v1/applications/checkout/resource",
+    ]
+
+
 async def test_get_events_of_the_application_and_of_one_resource(argocd_url: str) -> None:
     async with connect(argocd_url) as client:
         app_events = await client.call_tool("get_events", {"application": "checkout"})

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
+
+import anyio
+import pytest
 
 from devstack.model.context import parse_context
 from relay.config import LimitsConfig
-from relay.context import build_prompt
+from relay.context import build_prompt, build_prompt_async
 from relay.schemas import ChatRequest
 
 LIMITS = LimitsConfig(max_context_bytes=4096, log_lines_default=20, log_lines_max=50)
@@ -77,3 +81,16 @@ def test_oversized_context_is_capped_and_flagged() -> None:
     assert len(prompt.input[0]["content"].encode()) <= LIMITS.max_context_bytes + 4096
     assert prompt.truncated == {"manifest": True, "events": True, "logs": True}
     assert "line 499" in prompt.input[0]["content"]  # logs keep the newest lines
+
+
+@pytest.mark.anyio
+async def test_a_large_context_is_built_off_the_event_loop_with_the_same_result() -> None:
+    manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n" + "".join(
+        f"  key-{n:05d}: value {n}\n" for n in range(4000)
+    )
+    req = request(manifest=manifest)
+    inline = build_prompt(req, LIMITS, secret="tok")
+    offloaded = await build_prompt_async(req, LIMITS, secret="tok", limiter=anyio.CapacityLimiter(1))
+    assert offloaded.truncated == inline.truncated == {"manifest": True}
+    nonce = re.compile(r'boundary="[0-9a-f]{12}"|boundary [0-9a-f]{12}')
+    assert nonce.sub("", offloaded.input[0]["content"]) == nonce.sub("", inline.input[0]["content"])

@@ -1,0 +1,53 @@
+"""llama-stack's Responses stream read as batches of dict events, whatever the network reads look like."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from llama_stack_client import APIError
+
+from relay.upstream import iter_event_batches
+
+pytestmark = pytest.mark.anyio
+
+
+def frame(event: dict[str, object], sep: bytes = b"\n") -> bytes:
+    return b"event: x" + sep + b"data: " + json.dumps(event).encode() + sep + sep
+
+
+def response(*chunks: bytes) -> httpx.Response:
+    async def body() -> AsyncIterator[bytes]:
+        for chunk in chunks:
+            yield chunk
+
+    return httpx.Response(200, content=body(), request=httpx.Request("POST", "http://llama/v1/responses"))
+
+
+async def batches(*chunks: bytes) -> list[list[dict[str, object]]]:
+    return [batch async for batch in iter_event_batches(response(*chunks))]
+
+
+async def test_events_that_arrive_in_one_read_come_out_as_one_batch() -> None:
+    one, two = {"type": "a", "n": 1}, {"type": "b", "n": 2}
+    assert await batches(frame(one) + frame(two)) == [[one, two]]
+
+
+async def test_an_event_split_across_reads_and_crlf_framing_are_reassembled() -> None:
+    event = {"type": "response.output_text.delta", "delta": "héllo"}
+    raw = frame(event, b"\r\n")
+    assert await batches(raw[:7], raw[7:20], raw[20:]) == [[event]]
+
+
+async def test_comments_done_and_a_final_unterminated_event_are_handled() -> None:
+    last = {"type": "response.completed"}
+    raw = b": ping\n\n" + b"data: [DONE]\n\n" + b"data: " + json.dumps(last).encode()
+    assert await batches(raw) == [[last]]
+
+
+async def test_an_error_frame_raises_the_clients_api_error_with_its_message() -> None:
+    raw = frame({"type": "a"}) + b'data: {"error": {"message": "model exploded"}}\n\n'
+    with pytest.raises(APIError, match="model exploded"):
+        await batches(raw)
