@@ -72,6 +72,9 @@ def serve_in_thread(app: Any, port: int | None = None, **config: Any) -> Iterato
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        if thread.is_alive():
+            # a server that does not stop holds its port and threads: make it a failure, not a silent leak
+            raise RuntimeError(f"uvicorn on port {port} did not stop within 10 s")
 
 
 def start_process(

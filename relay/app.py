@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
 from relay.config import RelayConfig
-from relay.errors import install_error_handlers
+from relay.errors import install_error_handlers, without_validation_422
 from relay.logfilter import install_log_filters
 from relay.metrics import RelayMetrics
 from relay.middleware import BodyLimitMiddleware, MetricsMiddleware
@@ -39,6 +40,14 @@ def create_app(config: RelayConfig) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    _openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = without_validation_422(_openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.include_router(chat.router)
     app.include_router(meta.router)
     app.include_router(health.router)

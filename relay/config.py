@@ -10,14 +10,26 @@ import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, Self
+from typing import Annotated, Any, Literal, Self
+from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 IdentityMode = Literal["cookie", "bearer", "pasted", "scoped"]
 
+# The MCP server's tool names (mcp_server.tools.TOOLS; a test keeps the two equal). Listed here because
+# importing the toolset pulls in the MCP SDK, which the relay does not otherwise load.
 READ_ONLY_TOOLS: tuple[str, ...] = (
     "list_applications",
     "get_application",
@@ -39,12 +51,31 @@ You are an Argo CD expert helping a user understand the state of their applicati
 """
 
 
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an http:// or https:// URL with a host")
+    return value
+
+
+def _readable_file(value: Path) -> Path:
+    if not value.is_file():
+        raise ValueError(f"{value} is not an existing file")
+    if not os.access(value, os.R_OK):
+        raise ValueError(f"{value} is not readable by this process")
+    return value
+
+
+HttpURL = Annotated[str, AfterValidator(_http_url)]
+ReadableFile = Annotated[Path, AfterValidator(_readable_file)]
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class LlamaStackConfig(_Section):
-    url: str = Field("http://127.0.0.1:8321", description="Base URL of the llama-stack server (no /v1).")
+    url: HttpURL = Field("http://127.0.0.1:8321", description="Base URL of the llama-stack server (no /v1).")
     model: str | None = Field(
         None,
         description="Model id as llama-stack names it (`provider/model`); default: the first LLM it lists.",
@@ -60,7 +91,7 @@ class LlamaStackConfig(_Section):
 
 
 class McpConfig(_Section):
-    server_url: str | None = Field(
+    server_url: HttpURL | None = Field(
         None,
         description="URL of the Argo CD MCP server's HTTP endpoint (…/mcp) as llama-stack reaches it.",
     )
@@ -69,8 +100,20 @@ class McpConfig(_Section):
     )
     server_label: str = Field("argocd", description="Label llama-stack gives the MCP server's tools.")
     allowed_tools: list[str] = Field(
-        default_factory=lambda: list(READ_ONLY_TOOLS), min_length=1, description="Tools the agent may call."
+        default_factory=lambda: list(READ_ONLY_TOOLS),
+        min_length=1,
+        description="Tools the agent may call: a subset of the MCP server's read-only tools.",
     )
+
+    @field_validator("allowed_tools")
+    @classmethod
+    def _known_tools(cls, value: list[str]) -> list[str]:
+        unknown = [name for name in value if name not in READ_ONLY_TOOLS]
+        if unknown:
+            raise ValueError(
+                f"unknown tool(s) {', '.join(unknown)}; the MCP server offers {', '.join(READ_ONLY_TOOLS)}"
+            )
+        return value
 
     @model_validator(mode="after")
     def _one_target(self) -> Self:
@@ -80,9 +123,16 @@ class McpConfig(_Section):
 
 
 class ArgoCDConfig(_Section):
-    url: str = Field(description="Base URL of the Argo CD API server, used to verify user tokens.")
+    url: HttpURL = Field(description="Base URL of the Argo CD API server, used to verify user tokens.")
+    namespace: str = Field(
+        "argocd",
+        min_length=1,
+        description="Argo CD's own namespace: where an application given without an app namespace lives.",
+    )
     insecure: bool = Field(False, description="Skip TLS certificate verification (development only).")
-    ca_file: Path | None = Field(None, description="CA bundle that signs Argo CD's TLS certificate.")
+    ca_file: ReadableFile | None = Field(
+        None, description="CA bundle that signs Argo CD's TLS certificate (an existing, readable file)."
+    )
     timeout_seconds: float = Field(10.0, gt=0, description="Timeout for Argo CD API calls.")
 
 
@@ -98,7 +148,12 @@ class IdentityConfig(_Section):
     scope_signing_key: SecretStr | None = Field(
         None, description="Key shared with the MCP server for signing the application scope (scoped mode)."
     )
-    scope_ttl_seconds: int = Field(300, gt=0, description="Lifetime of a signed application scope.")
+    scope_ttl_seconds: int = Field(
+        300,
+        gt=0,
+        description="Lifetime of a signed application scope; at least limits.stream_timeout_seconds in the "
+        "scoped mode (a scope expiring mid-answer breaks the tool calls).",
+    )
     proxy_secret_header: str = Field(
         "X-Assistant-Proxy-Secret",
         description="Service header set by the Argo CD proxy extension config: proof of the proxy route.",
@@ -168,6 +223,16 @@ class RelayConfig(BaseSettings):
     argocd: ArgoCDConfig = Field(description="The Argo CD API server.")
     identity: IdentityConfig = Field(default_factory=IdentityConfig, description="How users are identified.")
     limits: LimitsConfig = Field(default_factory=LimitsConfig, description="Sizes, timeouts and concurrency.")
+
+    @model_validator(mode="after")
+    def _scope_outlives_a_stream(self) -> Self:
+        ttl, timeout = self.identity.scope_ttl_seconds, self.limits.stream_timeout_seconds
+        if "scoped" in self.identity.modes and ttl < timeout:
+            raise ValueError(
+                f"identity.scope_ttl_seconds ({ttl}) must be at least limits.stream_timeout_seconds "
+                f"({timeout:g}): a scope expiring mid-answer breaks the tool calls"
+            )
+        return self
 
     @classmethod
     def settings_customise_sources(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,11 +19,19 @@ from typing import Any
 import anyio
 import yaml
 
-from mcp_server.shaping import cap_bytes, manifest_to_yaml, redact, shape_events, shape_log_lines
+from mcp_server.shaping import (
+    MASK,
+    cap_bytes,
+    clean_manifest,
+    manifest_to_yaml,
+    redact,
+    shape_events,
+    shape_log_lines,
+)
 from relay.config import LimitsConfig
-from relay.schemas import ChatRequest
+from relay.logfilter import REDACTED
+from relay.schemas import ChatContext, ChatRequest
 
-REDACTED = "[REDACTED]"
 # Above this much context, building the prompt (parsing and re-dumping a manifest, redacting logs) runs in a
 # worker thread: a 1 MiB manifest must not stall every other stream on the event loop.
 _INLINE_CONTEXT_BYTES = 64 * 1024
@@ -36,15 +45,108 @@ class Prompt:
     truncated: dict[str, bool] = field(default_factory=dict)
 
 
-def _parse_manifest(text: str) -> Mapping[str, Any] | None:
+def _documents(text: str) -> list[Any] | None:
+    """Every JSON/YAML document in `text`; None when it does not parse."""
     try:
-        data = json.loads(text)
+        return [json.loads(text)]
+    except RecursionError:
+        return None
     except ValueError:
-        try:
-            data = yaml.load(text, Loader=_Loader)
-        except yaml.YAMLError:
+        pass
+    # An alias can make a small text a huge tree once copied (a "billion laughs"): manifests from the UI never
+    # have anchors, so a text with any is not read as data (scanned only when an anchor may be there).
+    try:
+        if "&" in text and any(isinstance(e, yaml.AliasEvent) for e in yaml.parse(text, Loader=_Loader)):
             return None
-    return data if isinstance(data, dict) else None
+        return list(yaml.load_all(text, Loader=_Loader))
+    except (yaml.YAMLError, RecursionError):
+        return None
+
+
+def _expand(doc: Any, out: list[Mapping[str, Any]]) -> bool:
+    """Adds the Kubernetes objects of one document to `out` (a List's items, each a full object); False when
+    the document is not objects at all."""
+    if isinstance(doc, list):
+        return all(_expand(item, out) for item in doc)
+    if not isinstance(doc, dict):
+        return False
+    kind, items = doc.get("kind"), doc.get("items")
+    if isinstance(kind, str) and kind.endswith("List") and isinstance(items, list):
+        # A typed list (SecretList) leaves kind and apiVersion out of its items: give them back, so a Secret
+        # is recognised (and masked) as one
+        item_kind = kind[: -len("List")] if kind != "List" else None
+        for item in items:
+            if not isinstance(item, dict):
+                return False
+            if item_kind and "kind" not in item:
+                item = {"kind": item_kind, "apiVersion": doc.get("apiVersion", "v1"), **item}
+            out.append(item)
+        return True
+    out.append(doc)
+    return True
+
+
+def _parse_manifest(text: str) -> list[Mapping[str, Any]] | None:
+    """The Kubernetes objects in `text` (one, several YAML documents, or a List); None when it does not parse
+    as objects."""
+    docs = _documents(text)
+    if docs is None:
+        return None
+    objects: list[Mapping[str, Any]] = []
+    if not all(_expand(doc, objects) for doc in docs if doc is not None):
+        return None
+    return objects or None
+
+
+_SECRET_KEY = re.compile(r"""(?<![\w.-])(?P<key>["']?(?:data|stringData)["']?[ \t]*:[ \t]*)(?P<value>.*)$""")
+_KEY_VALUE = re.compile(r"""^(?P<key>[ \t]*(?:-[ \t]+)?["']?[^:"'\s][^:]*?["']?[ \t]*:)(?P<value>.*)$""")
+_OPENS_BLOCK = ("", "{", "|", ">", "|-", ">-")
+
+
+def _mask_data_values(text: str) -> str:
+    """Text that did not parse as objects, with every value under a `data:`/`stringData:` key masked
+    (Secret values must not reach the prompt even from a broken paste); keys are kept for the reader."""
+    out: list[str] = []
+    block: int | None = None  # indentation of the line holding the data key whose block we are in
+    for line in text.splitlines():
+        indent = len(line) - len(line.lstrip())
+        if block is not None:
+            if not line.strip():
+                out.append(line)
+                continue
+            if indent > block:
+                match = _KEY_VALUE.match(line)
+                if match is None:
+                    out.append(" " * indent + MASK)
+                elif match.group("value").strip() in _OPENS_BLOCK:
+                    out.append(match.group("key"))
+                else:
+                    out.append(f"{match.group('key')} {MASK}")
+                continue
+            block = None
+        head = _SECRET_KEY.search(line)
+        if head is None:
+            out.append(line)
+            continue
+        value = head.group("value").strip()
+        if value in _OPENS_BLOCK:
+            block = indent  # the values follow on the next, deeper lines
+            out.append(line)
+            continue
+        if value.startswith("{") and "}" not in value:
+            block = indent  # a flow mapping continued on the next lines
+        out.append(line[: head.start("value")] + MASK)
+    return "\n".join(out)
+
+
+def _manifest_text(raw: str, budget: int) -> tuple[str, bool]:
+    objects = _parse_manifest(raw)
+    if objects is None:
+        return cap_bytes(redact(_mask_data_values(raw)), budget)
+    if len(objects) == 1:
+        return manifest_to_yaml(objects[0], budget)
+    # several objects: each cleaned (Secret values masked) on its own, shown as one List
+    return manifest_to_yaml({"kind": "List", "items": [clean_manifest(obj) for obj in objects]}, budget)
 
 
 def _identification(request: ChatRequest) -> list[str]:
@@ -66,8 +168,24 @@ def _identification(request: ChatRequest) -> list[str]:
     return [f"{key}: {' '.join(value.split())}" for key, value in pairs if value and value.strip()]
 
 
-def _sections(request: ChatRequest, limits: LimitsConfig) -> tuple[list[tuple[str, str]], dict[str, bool]]:
+def _without_secret(context: ChatContext, secret: str) -> ChatContext:
+    """The context with every copy of `secret` replaced, before any cap could cut one in two."""
+    events = context.events
+    if events is not None and secret in (dumped := json.dumps(events)):
+        events = json.loads(dumped.replace(json.dumps(secret)[1:-1], REDACTED))
+    logs = context.logs
+    if logs is not None:
+        logs = logs.model_copy(update={"lines": [line.replace(secret, REDACTED) for line in logs.lines]})
+    manifest = context.manifest.replace(secret, REDACTED) if context.manifest is not None else None
+    return context.model_copy(update={"manifest": manifest, "events": events, "logs": logs})
+
+
+def _sections(
+    request: ChatRequest, limits: LimitsConfig, secret: str | None
+) -> tuple[list[tuple[str, str]], dict[str, bool]]:
     context = request.context
+    if context is not None and secret:
+        context = _without_secret(context, secret)
     if context is None:
         return [], {}
     wanted = [name for name in ("manifest", "events", "logs") if getattr(context, name) is not None]
@@ -77,11 +195,7 @@ def _sections(request: ChatRequest, limits: LimitsConfig) -> tuple[list[tuple[st
     sections: list[tuple[str, str]] = []
     truncated: dict[str, bool] = {}
     if context.manifest is not None:
-        parsed = _parse_manifest(context.manifest)
-        if parsed is not None:
-            text, cut = manifest_to_yaml(parsed, budget)
-        else:
-            text, cut = cap_bytes(redact(context.manifest), budget)
+        text, cut = _manifest_text(context.manifest, budget)
         sections.append(("manifest", text))
         truncated["manifest"] = cut
     if context.events is not None:
@@ -105,7 +219,7 @@ def build_prompt(request: ChatRequest, limits: LimitsConfig, *, secret: str | No
     nonce = secrets.token_hex(6)
     lines = ["Identifiers of what the user is looking at in Argo CD (use them in tool calls):"]
     lines += _identification(request)
-    sections, truncated = _sections(request, limits)
+    sections, truncated = _sections(request, limits, secret)
     if sections:
         lines += [
             "",
@@ -119,13 +233,14 @@ def build_prompt(request: ChatRequest, limits: LimitsConfig, *, secret: str | No
                 f'</untrusted-data boundary="{nonce}">',
             ]
     context_text = "\n".join(lines)
+    question = request.message
+    if secret:  # before the cap: a token cut in two would no longer be found
+        context_text = context_text.replace(secret, REDACTED)
+        question = question.replace(secret, REDACTED)
     context_text, cut = cap_bytes(context_text, limits.max_context_bytes + 4096)
     if cut:
         truncated["context"] = True
-    question = redact(request.message)
-    if secret:
-        context_text = context_text.replace(secret, REDACTED)
-        question = question.replace(secret, REDACTED)
+    question = redact(question)
     return Prompt(
         input=[
             {"type": "message", "role": "user", "content": context_text},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -25,9 +27,23 @@ def error_response(status: int, body: ErrorResponse) -> JSONResponse:
     return JSONResponse(body.model_dump(exclude_none=True), status_code=status, headers=headers)
 
 
-def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses=` for the given error statuses."""
-    return {status: {"model": ErrorResponse} for status in statuses}
+def responses(described: Mapping[int, str]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` for the given error statuses, each with when it is answered."""
+    return {status: {"model": ErrorResponse, "description": text} for status, text in described.items()}
+
+
+def without_validation_422(schema: dict[str, Any]) -> dict[str, Any]:
+    """`schema` (an OpenAPI document) without FastAPI's automatic 422: validation failures answer 400 with
+    an ErrorResponse (see `install_error_handlers`), so a 422 is never sent."""
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            if isinstance(operation, dict):
+                operation.get("responses", {}).pop("422", None)
+    schemas = schema.get("components", {}).get("schemas", {})
+    if "HTTPValidationError" in schemas and "HTTPValidationError" not in json.dumps(schema.get("paths")):
+        schemas.pop("HTTPValidationError", None)
+        schemas.pop("ValidationError", None)
+    return schema
 
 
 def _describe_validation(exc: RequestValidationError) -> str:

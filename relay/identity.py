@@ -215,6 +215,15 @@ class IdentityResolver:
             raise IdentityError(
                 400, "bad_application_header", "Argocd-Application-Name must be `<app-namespace>:<app-name>`."
             )
+        if claimed_user is None:
+            # Argo CD's proxy sets Argocd-Username for every signed-in user: without it nobody can be named
+            # (and conversation handles would be shared by everyone under one placeholder name)
+            raise IdentityError(
+                403,
+                "unidentified_user",
+                "The Argo CD proxy did not identify the user (no Argocd-Username header), so the assistant "
+                "cannot act for you. Sign in to Argo CD again, or paste an Argo CD token of your own.",
+            )
         service_token = self._config.service_token
         key = self._config.scope_signing_key
         # both guaranteed by IdentityConfig's validator when the scoped mode is enabled
@@ -225,7 +234,7 @@ class IdentityResolver:
         )
         return Identity(
             mode="scoped",
-            username=claimed_user or "unknown",
+            username=claimed_user,
             token=service_token.get_secret_value(),
             scope_header=scope,
             scoped_app=AppRef(namespace, name),

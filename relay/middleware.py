@@ -74,6 +74,22 @@ class BodyLimitMiddleware:
             await self._reject(send)
 
 
+# Label values must come from a fixed set: a client choosing the method (FOO1, FOO2, …) or the path would
+# otherwise create a new time series per request.
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def route_label(scope: Scope) -> str:
+    """The matched route's template (`/api/chat`), never the raw path; `unmatched` for a 404."""
+    path = getattr(scope.get("route"), "path", None)
+    return path if isinstance(path, str) and path else "unmatched"
+
+
+def method_label(scope: Scope) -> str:
+    method = str(scope.get("method", ""))
+    return method if method in _METHODS else "other"
+
+
 class MetricsMiddleware:
     def __init__(self, app: ASGIApp, metrics: RelayMetrics) -> None:
         self.app = app
@@ -94,6 +110,4 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, recording_send)
         finally:
-            route = scope.get("route")
-            path = getattr(route, "path", None) or "unmatched"
-            self.metrics.requests.labels(path, scope["method"], str(status)).inc()
+            self.metrics.requests.labels(route_label(scope), method_label(scope), str(status)).inc()

@@ -8,6 +8,7 @@ upstream response is closed at once (shielded, bounded) so llama-stack stops wor
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import re
@@ -21,10 +22,11 @@ from llama_stack_client import APIConnectionError, APIError, APIStatusError, API
 from sse_starlette import ServerSentEvent
 
 from mcp_server.scope import TOOLS_OUTSIDE_SCOPE
-from mcp_server.shaping import redact
-from relay.context import REDACTED, build_prompt_async
+from mcp_server.shaping import cap_bytes
+from relay.context import build_prompt_async
 from relay.conversation import Conversation
 from relay.identity import Identity
+from relay.logfilter import SCRUB, Scrubber
 from relay.schemas import ChatRequest
 from relay.state import NoModelError, RelayState, StreamSlot
 from relay.upstream import iter_event_batches
@@ -32,6 +34,10 @@ from relay.upstream import iter_event_batches
 log = logging.getLogger("relay.chat")
 
 _MAX_SUMMARY = 240
+# A tool call's arguments as the browser sees them: scrubbed, at most this many bytes of JSON
+_MAX_ARGUMENTS = 2048
+# Larger arguments are not parsed (only scrubbed and cut): they are shown cut anyway
+_PARSE_ARGUMENTS = 64 << 10
 _MAX_DETAIL = 300
 _BARE_TOOL_ERROR = re.compile(r"Error \(code -?\w+\): (None)?")
 
@@ -63,13 +69,28 @@ def _error_text(error: str | None) -> str:
     return error
 
 
-def _parse_arguments(raw: str | None) -> Any:
-    if not raw:
+def _arguments(raw: Any, scrub: Scrubber) -> Any:
+    """The tool call's arguments for the browser: the JSON object, scrubbed (the caller's token, anything
+    credential-like); `{"raw": text}` when they are not a JSON object or exceed `_MAX_ARGUMENTS` bytes, the
+    text then cut with a truncation note."""
+    if raw is None or raw == "":
         return {}
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return {"raw": raw[:_MAX_SUMMARY]}
+    text = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False)
+    parsed: Any = None
+    if len(text) <= _PARSE_ARGUMENTS:
+        try:
+            parsed = json.loads(text)
+            # re-dumped so every string is plain text (a \u-escaped token is caught too)
+            text = json.dumps(parsed, ensure_ascii=False, separators=(",", ":"))
+        except (ValueError, RecursionError):
+            parsed = None
+    clean = scrub(text)
+    if isinstance(parsed, dict) and len(clean.encode()) <= _MAX_ARGUMENTS:
+        try:
+            return json.loads(clean)
+        except (ValueError, RecursionError):
+            pass  # a redaction broke the JSON: show the text
+    return {"raw": cap_bytes(clean, _MAX_ARGUMENTS)[0]}
 
 
 def _without_none(value: Any) -> Any:
@@ -79,8 +100,11 @@ def _without_none(value: Any) -> Any:
     return value
 
 
-def app_key(request: ChatRequest) -> str:
-    return f"{request.application.namespace}/{request.application.name}"
+def app_key(request: ChatRequest, default_namespace: str) -> str:
+    """`<app-namespace>/<name>`, an empty app namespace read as Argo CD's own (`default_namespace`), as Argo
+    CD reads it: the same application signs and verifies the same key however the UI named it."""
+    app = request.application
+    return f"{app.namespace or default_namespace}/{app.name}"
 
 
 @dataclass
@@ -105,18 +129,23 @@ class ChatStream:
 
     # -- helpers --------------------------------------------------------------------------------------
 
+    @property
+    def _app_key(self) -> str:
+        return app_key(self.request, self.state.config.argocd.namespace)
+
+    @functools.cached_property
+    def _scrubber(self) -> Scrubber:
+        return Scrubber(self.identity.token, self.identity.scope_header)
+
     def _scrub(self, text: str) -> str:
-        text = redact(text)
-        return text.replace(self.identity.token, REDACTED) if self.identity.token else text
+        return self._scrubber(text)
 
     def _start_event(self) -> dict[str, str]:
         self._started = True
         handle = None
         if self._response_id is not None:
             handle = self.state.conversations.sign(
-                Conversation(
-                    user=self.identity.username, response_id=self._response_id, app=app_key(self.request)
-                )
+                Conversation(user=self.identity.username, response_id=self._response_id, app=self._app_key)
             )
         elif self.request.conversation is not None:
             handle = self.request.conversation  # nothing new to continue from: keep the old one
@@ -158,7 +187,8 @@ class ChatStream:
         self._announced.add(item_id)
         arguments = item.get("arguments") or self._arguments.get(item_id)
         return sse(
-            "tool_call", {"id": item_id, "name": item.get("name"), "arguments": _parse_arguments(arguments)}
+            "tool_call",
+            {"id": item_id, "name": item.get("name"), "arguments": _arguments(arguments, self._scrubber)},
         )
 
     def _translate_batch(self, events: list[dict[str, Any]]) -> list[dict[str, str]]:
@@ -268,7 +298,14 @@ class ChatStream:
                     f"{self._detail(detail)}. Ask your administrator to check the MCP server.",
                 )
             return StreamFailure("model_error", self._model_failure(detail))
-        log.error("request %s failed unexpectedly: %s", self.request_id, type(exc).__name__)
+        # the traceback is what makes a bug diagnosable; the log filter scrubs it (token, credentials)
+        log.error(
+            "request %s failed unexpectedly: %s",
+            self.request_id,
+            type(exc).__name__,
+            exc_info=exc,
+            extra={SCRUB: self._scrubber},
+        )
         return StreamFailure(
             "internal_error", f"The assistant failed unexpectedly (request {self.request_id})."
         )
@@ -365,7 +402,7 @@ class ChatStream:
                 self.request_id,
                 self.identity.mode,
                 self.identity.username,
-                app_key(self.request),
+                self._app_key,
                 outcome,
                 elapsed,
             )

@@ -59,7 +59,20 @@ async def _release(slot: StreamSlot) -> None:
     "/api/chat",
     summary="Ask a question about an application or resource; the answer streams back as SSE.",
     response_class=EventSourceResponse,
-    responses={200: _STREAM_DOC, **responses(400, 401, 403, 413, 503)},
+    responses={
+        200: _STREAM_DOC,
+        **responses(
+            {
+                400: "Invalid body (validation answers 400, never 422), Argocd-Application-Name or handle.",
+                401: "No identity, or Argo CD did not accept the token; `identity_modes` says what works.",
+                403: "Token of another user, wrong proxy secret, unnamed user, outside the scope, or a "
+                "conversation of another user or application.",
+                413: "Request body or question too large.",
+                502: "Argo CD answered the token check with an error (`argocd_error`).",
+                503: "Argo CD unreachable while verifying the token, or every stream slot busy.",
+            }
+        ),
+    },
 )
 async def chat(
     body: ChatRequest, request: Request, state: Annotated[RelayState, Depends(relay_state)]
@@ -73,11 +86,14 @@ async def chat(
         )
     identity = await _identify(request, state)
     _check_scope(identity, body)
+    if not body.application.namespace:
+        # Argo CD reads an empty app namespace as its own: say so in the prompt and the conversation key
+        body.application.namespace = state.config.argocd.namespace
     previous: Conversation | None = None
     if body.conversation:
         try:
             previous = state.conversations.verify(
-                body.conversation, user=identity.username, app=app_key(body)
+                body.conversation, user=identity.username, app=app_key(body, state.config.argocd.namespace)
             )
         except ConversationError as exc:
             state.metrics.errors.labels(exc.code).inc()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -114,8 +115,24 @@ def test_llama_stack_answers_with_an_mcp_tool_through_the_scripted_model(
     assert token not in prompts
 
 
+def _stop_after_failure(process: subprocess.Popen[str], pids: list[int]) -> None:
+    """SIGTERM the launcher and wait (it stops its children), then kill the process group of every part it
+    reported: each runs in its own group, which killing only the launcher would leave running."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+
+
 def test_up_json_prints_one_line_and_sigterm_stops_everything(tmp_path: Path) -> None:
     stderr = tmp_path / "stderr.txt"
+    pids: list[int] = []
     with (
         stderr.open("w") as err,
         subprocess.Popen(
@@ -131,14 +148,15 @@ def test_up_json_prints_one_line_and_sigterm_stops_everything(tmp_path: Path) ->
             line = process.stdout.readline()
             assert line, stderr.read_text()[-2000:]
             summary = json.loads(line)
+            pids = [int(pid) for pid in summary["pids"].values()]
             assert httpx2.get(summary["open_url"]).status_code < 500
-            family = _family([*summary["pids"].values()])
+            family = _family(pids)
             process.send_signal(signal.SIGTERM)
             assert process.wait(timeout=20) == 0
             _assert_gone(family, list(summary["ports"].values()))
-        finally:
-            if process.poll() is None:
-                process.kill()
+        except BaseException:
+            _stop_after_failure(process, pids)
+            raise
 
 
 def test_a_given_model_url_replaces_the_scripted_model_process(tmp_path: Path) -> None:

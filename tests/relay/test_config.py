@@ -71,3 +71,79 @@ def test_the_command_fails_at_start_naming_the_invalid_field(
     )
     assert main(["--config", str(path)]) == 2
     assert "limits.heartbeat_seconds" in capsys.readouterr().err
+
+
+def test_the_read_only_tools_are_exactly_the_mcp_servers_tools() -> None:
+    from mcp_server.tools import TOOLS
+
+    assert set(READ_ONLY_TOOLS) == {tool.name for tool in TOOLS}
+    assert all(tool.annotations.read_only_hint for tool in TOOLS)
+
+
+@pytest.mark.parametrize(
+    ("section", "values", "field"),
+    [
+        ("argocd", {"url": "also not"}, "argocd.url"),
+        ("llama_stack", {"url": "ftp:/x"}, "llama_stack.url"),
+        ("llama_stack", {"url": "http://"}, "llama_stack.url"),
+        ("mcp", {"server_url": "not a url"}, "mcp.server_url"),
+    ],
+)
+def test_urls_must_be_http_or_https_with_a_host(section: str, values: dict[str, str], field: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        build_config({**MINIMAL, section: values})
+    assert f"{field}: " in str(error.value)
+    assert "http" in str(error.value)
+
+
+def test_a_missing_or_unreadable_ca_file_is_named(tmp_path: Path) -> None:
+    missing = tmp_path / "absent-ca.pem"
+    with pytest.raises(ConfigError) as error:
+        build_config({**MINIMAL, "argocd": {**MINIMAL["argocd"], "ca_file": str(missing)}})
+    assert "argocd.ca_file" in str(error.value)
+    assert "absent-ca.pem" in str(error.value)
+    with pytest.raises(ConfigError, match=r"argocd\.ca_file"):
+        build_config({**MINIMAL, "argocd": {**MINIMAL["argocd"], "ca_file": str(tmp_path)}})  # a directory
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    assert build_config({**MINIMAL, "argocd": {**MINIMAL["argocd"], "ca_file": str(ca)}}).argocd.ca_file == ca
+
+
+def test_the_command_names_a_missing_ca_file_instead_of_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "relay.yaml"
+    path.write_text(
+        f"mcp: {{server_url: 'http://x/mcp'}}\nargocd: {{url: 'https://a', ca_file: '{tmp_path}/no'}}\n"
+    )
+    assert main(["--config", str(path)]) == 2
+    assert "argocd.ca_file" in capsys.readouterr().err
+
+
+def test_allowed_tools_must_be_tools_the_mcp_server_offers() -> None:
+    with pytest.raises(ConfigError) as error:
+        build_config({**MINIMAL, "mcp": {**MINIMAL["mcp"], "allowed_tools": ["get_events", "get_log"]}})
+    assert "mcp.allowed_tools" in str(error.value)
+    assert "get_log" in str(error.value)
+    config = build_config({**MINIMAL, "mcp": {**MINIMAL["mcp"], "allowed_tools": ["get_events"]}})
+    assert config.mcp.allowed_tools == ["get_events"]
+
+
+def test_in_the_scoped_mode_a_scope_must_outlive_the_longest_answer() -> None:
+    identity = {
+        "modes": ["scoped"],
+        "service_token": "t",
+        "scope_signing_key": "k",
+        "proxy_secret": "p",
+        "scope_ttl_seconds": 60,
+    }
+    with pytest.raises(ConfigError) as error:
+        build_config({**MINIMAL, "identity": identity, "limits": {"stream_timeout_seconds": 120}})
+    assert "identity.scope_ttl_seconds" in str(error.value)
+    assert "limits.stream_timeout_seconds" in str(error.value)
+    config = build_config({**MINIMAL, "identity": identity, "limits": {"stream_timeout_seconds": 60}})
+    assert config.identity.scope_ttl_seconds == 60
+
+
+def test_argo_cds_own_namespace_defaults_to_argocd() -> None:
+    assert build_config(MINIMAL).argocd.namespace == "argocd"

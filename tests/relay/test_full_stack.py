@@ -13,7 +13,7 @@ import pytest
 
 from devstack.argocd.tokens import split_cookie, token_for
 from devstack.servers import free_port
-from tests.relay.conftest import Stack, delete, get_json, serve_relay
+from tests.relay.conftest import PROXY_HEADER, Stack, delete, get_json, serve_relay
 from tests.relay.sse import Transcript, iter_sse, read_transcript
 
 CHECKOUT = {"name": "checkout", "namespace": "argocd", "project": "team-a"}
@@ -321,3 +321,59 @@ def test_streams_beyond_the_limit_get_503_and_a_slow_answer_is_stopped_at_the_ti
         rest = list(events)
     assert [event.name for event in rest][-2:] == ["error", "end"]
     assert rest[-2].data["code"] == "timeout"
+
+
+def test_a_conversation_without_an_app_namespace_continues_under_argo_cds_own_namespace(stack: Stack) -> None:
+    alice = {"Authorization": f"Bearer {token_for('alice')}"}
+    unnamed = {"name": "checkout", "project": "team-a"}  # the app namespace left empty: Argo CD's own
+    first = chat(stack.relay, {**question("Why is checkout degraded?"), "application": unnamed}, alice)
+    handle = first.first("start")["conversation"]
+    second = chat(stack.relay, question("And what is the status?", conversation=handle), alice)
+    assert "error" not in second.names, second.all("error")
+    third = chat(
+        stack.relay,
+        {
+            **question("Anything else?"),
+            "application": unnamed,
+            "conversation": second.first("start")["conversation"],
+        },
+        alice,
+    )
+    assert "error" not in third.names, third.all("error")
+
+
+def test_the_scoped_credential_is_refused_when_the_proxy_did_not_name_the_user(stack: Stack) -> None:
+    response = httpx2.post(
+        f"{stack.relay}/api/chat",
+        json=question("Why?"),
+        headers={**proxy_headers(), PROXY_HEADER: stack.proxy_secret},
+    )
+    assert response.status_code == 403
+    assert response.json()["code"] == "unidentified_user"
+    assert "did not identify the user" in response.json()["message"]
+
+
+def test_without_a_configured_model_the_first_llm_llama_stack_lists_answers(stack: Stack) -> None:
+    delete(f"{stack.model}/_devstack/requests")
+    with serve_relay(stack.relay_config(llama_stack={"model": None})) as relay:
+        assert httpx2.get(f"{relay}/api/config").json()["model"] == "dev/dev-model"
+        transcript = chat(
+            relay, question("What is the status?"), {"Authorization": f"Bearer {token_for('alice')}"}
+        )
+    assert "error" not in transcript.names, transcript.all("error")
+    assert {r["model"] for r in get_json(f"{stack.model}/_devstack/requests")} == {"dev-model"}
+
+
+def test_the_mcp_server_registered_as_a_llama_stack_connector_runs_the_tools_as_the_user(
+    stack: Stack,
+) -> None:
+    delete(f"{stack.argocd}/_devstack/requests")
+    token = token_for("alice")
+    config = stack.relay_config(mcp={"server_url": None, "connector_id": "argocd"})
+    with serve_relay(config) as relay:
+        transcript = chat(relay, question("Why is checkout degraded?"), {"Authorization": f"Bearer {token}"})
+    assert "error" not in transcript.names, transcript.all("error")
+    assert transcript.first("tool_result")["ok"] is True
+    calls = [r for r in get_json(f"{stack.argocd}/_devstack/requests") if "/events" in r["path"]]
+    assert calls
+    assert {r["token_sha256"] for r in calls} == {sha(token)}

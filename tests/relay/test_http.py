@@ -62,8 +62,13 @@ def test_too_large_requests_and_questions_answer_413(relay: str) -> None:
 def test_errors_are_declared_in_openapi(relay: str) -> None:
     spec = httpx2.get(f"{relay}/openapi.json").json()
     answers = spec["paths"]["/api/chat"]["post"]["responses"]
-    for status in ("400", "401", "403", "413", "503"):
+    assert set(answers) == {"200", "400", "401", "403", "413", "502", "503"}
+    for status in ("400", "401", "403", "413", "502", "503"):
         assert answers[status]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorResponse")
+        assert answers[status]["description"]
+    for path in spec["paths"].values():
+        assert all("422" not in operation["responses"] for operation in path.values())
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
 
 
 def test_llama_stack_down_streams_start_then_one_error_then_end(relay: str) -> None:
@@ -96,3 +101,33 @@ def test_config_health_readiness_and_metrics(relay: str) -> None:
     metrics = httpx2.get(f"{relay}/metrics").text
     assert 'relay_http_requests_total{method="POST",route="/api/chat",status="401"}' in metrics
     assert 'relay_errors_total{kind="unauthenticated"}' in metrics
+
+
+def test_metric_labels_stay_bounded_whatever_method_or_path_a_client_sends(relay: str) -> None:
+    with httpx2.Client() as client:
+        for method in ("PURGE", "PROPFIND", "MKCOL", "LINK", "SEARCH"):
+            client.request(method, f"{relay}/api/chat")
+        for n in range(3):
+            client.get(f"{relay}/no-such-path-{n}")
+            client.get(f"{relay}/api/config", params={"n": n})
+        metrics = client.get(f"{relay}/metrics").text
+    series = [line for line in metrics.splitlines() if line.startswith("relay_http_requests_total{")]
+    labels = [
+        dict(part.split("=", 1) for part in line[line.index("{") + 1 : line.index("}")].split(","))
+        for line in series
+    ]
+    methods = {label["method"].strip('"') for label in labels}
+    routes = {label["route"].strip('"') for label in labels}
+    assert methods <= {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "other"}
+    assert "other" in methods
+    assert routes <= {
+        "/api/chat",
+        "/api/config",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/openapi.json",
+        "unmatched",
+    }
+    assert "unmatched" in routes
+    assert 'relay_http_requests_total{method="other",route="/api/chat",status="405"}' in metrics

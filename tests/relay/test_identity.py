@@ -126,3 +126,14 @@ async def test_verified_tokens_are_cached_by_hash(argocd: ArgoCDClient, argocd_u
         await identities.verify_token(token)
         log = (await client.get(f"{argocd_url}/_devstack/requests")).json()
     assert [r for r in log if r["token_sha256"] == token_digest(token)] == []
+
+
+async def test_the_scoped_credential_is_refused_when_the_proxy_did_not_name_the_user(
+    argocd: ArgoCDClient,
+) -> None:
+    headers = {"Argocd-Application-Name": "argocd:checkout", "X-Assistant-Proxy-Secret": SECRET}
+    for missing in ({}, {"Argocd-Username": "  "}):
+        with pytest.raises(IdentityError) as error:
+            await resolve(argocd, {**headers, **missing})
+        assert (error.value.status, error.value.code) == (403, "unidentified_user")
+        assert "did not identify the user" in error.value.message

@@ -1,0 +1,67 @@
+"""A llama-stack stand-in for what the real one never sends: scripted Responses streams that echo the caller's
+token back (as a misbehaving model or upstream might) or are malformed, chosen by the question's text."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, StreamingResponse
+from starlette.routing import Route
+
+
+def _frame(event: dict[str, Any]) -> bytes:
+    return f"data: {json.dumps(event)}\n\n".encode()
+
+
+def _events(question: str, token: str) -> list[dict[str, Any]]:
+    created = {"type": "response.created", "response": {"id": "resp_fake"}}
+    if "[[malformed]]" in question:
+        # `response` should be an object: the relay's translation fails in a way it does not expect
+        return [{"type": "response.created", "response": f"not an object {token}"}]
+    if "[[arguments]]" in question:
+        call = {
+            "type": "mcp_call",
+            "id": "call_1",
+            "name": "get_events",
+            "arguments": json.dumps(
+                {"application": "checkout", "note": f"as {token}", "password": "hunter2"}
+            ),
+        }
+        big = {**call, "id": "call_2", "arguments": json.dumps({"application": "x" * 5000, "t": token})}
+        return [
+            created,
+            {"type": "response.output_item.added", "item": call},
+            {
+                "type": "response.output_item.done",
+                "item": {**call, "output": "Events of Pod/x, newest first:"},
+            },
+            {"type": "response.output_item.added", "item": big},
+            {"type": "response.output_item.done", "item": {**big, "output": "ok"}},
+            {"type": "response.output_text.delta", "delta": "done"},
+            {"type": "response.completed", "response": {"id": "resp_fake", "usage": {"total_tokens": 1}}},
+        ]
+    return [created, {"type": "response.completed", "response": {"id": "resp_fake"}}]
+
+
+def create_fake_llama() -> Starlette:
+    async def responses(request: Request) -> StreamingResponse:
+        body = await request.json()
+        token = str(body["tools"][0].get("authorization", ""))
+        question = str(body["input"][-1]["content"])
+
+        async def stream() -> AsyncIterator[bytes]:
+            for event in _events(question, token):
+                yield _frame(event)
+
+        return StreamingResponse(stream(), media_type="text/event-stream")
+
+    async def models(_: Request) -> JSONResponse:
+        return JSONResponse({"data": [{"identifier": "fake/model", "id": "fake/model", "model_type": "llm"}]})
+
+    return Starlette(
+        routes=[Route("/v1/responses", responses, methods=["POST"]), Route("/v1/models", models)]
+    )
