@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import ssl
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,15 +27,20 @@ __all__ = [
     "ArgoCDUnavailable",
     "BadRequest",
     "LogLine",
+    "LogStreamError",
     "LogTail",
     "NotFound",
     "PermissionDeniedOrNotFound",
+    "ResponseTooLarge",
     "Unauthenticated",
     "UserInfo",
 ]
 
 _MAX_ERROR_TEXT = 400
 _MAX_LOG_LINE_BYTES = 16 * 1024
+# Of an over-long log line, this much of its end is kept too: Argo CD writes podName after the content.
+_LOG_LINE_TAIL_BYTES = 1024
+DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 
 
 class ArgoCDError(Exception):
@@ -70,6 +76,15 @@ class ArgoCDTimeout(ArgoCDUnavailable):
     """Argo CD did not answer in time; the message names which timeout ran out."""
 
 
+class ResponseTooLarge(ArgoCDError):
+    """Argo CD's answer was longer than the client's byte cap; reading stopped at the cap."""
+
+
+class LogStreamError(ArgoCDError):
+    """An error Argo CD sent inside a log stream (e.g. Kubernetes' log call failed: a container that does not
+    exist); `status` is the HTTP code it named."""
+
+
 _STATUS_ERRORS: dict[int, type[ArgoCDError]] = {
     400: BadRequest,
     401: Unauthenticated,
@@ -81,6 +96,32 @@ _STATUS_ERRORS: dict[int, type[ArgoCDError]] = {
 def _error_for_status(status: int, text: str) -> ArgoCDError:
     cls = _STATUS_ERRORS.get(status, ArgoCDUnavailable if status >= 500 else ArgoCDError)
     return cls(f"Argo CD answered {status}: {text}", status=status)
+
+
+# gRPC code → HTTP status, as grpc-gateway maps them (for in-stream errors that name only the gRPC code).
+_GRPC_STATUS = {3: 400, 16: 401, 7: 403, 5: 404, 6: 409, 10: 409, 4: 504, 14: 503, 2: 500, 13: 500}
+
+
+def _stream_error(err: Mapping[str, Any]) -> ArgoCDError:
+    """The error for an in-stream `{"error": {"grpc_code", "http_code", "message", "http_status"}}`, with
+    Argo CD's own message: a failure Argo CD reports about this request is not Argo CD being unavailable."""
+    message = str(err.get("message") or "error in the log stream")[:_MAX_ERROR_TEXT]
+    try:
+        status = int(err.get("http_code") or 0)
+    except (TypeError, ValueError):
+        status = 0
+    if not 400 <= status <= 599:
+        try:
+            status = _GRPC_STATUS.get(int(err.get("grpc_code") or 2), 500)
+        except (TypeError, ValueError):
+            status = 500
+    if status in _STATUS_ERRORS:
+        return _STATUS_ERRORS[status](message, status=status)
+    if status == 504:
+        return ArgoCDTimeout(message, status=status)
+    if status in (502, 503):
+        return ArgoCDUnavailable(message, status=status)
+    return LogStreamError(message, status=status)
 
 
 def _error_text(body: bytes) -> str:
@@ -150,10 +191,12 @@ class ArgoCDClient:
         timeout: float = 15.0,
         connect_timeout: float = 5.0,
         max_connections: int = 200,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         transport: httpx2.AsyncBaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self.max_response_bytes = max_response_bytes
         self.connect_timeout = connect_timeout
         ssl_verify = verify if isinstance(verify, bool) else ssl.create_default_context(cafile=str(verify))
         self._http = httpx2.AsyncClient(
@@ -199,18 +242,47 @@ class ArgoCDClient:
         kind = "connection failed" if isinstance(exc, httpx2.ConnectError) else type(exc).__name__
         return ArgoCDUnavailable(f"Argo CD at {self.base_url} is unreachable ({kind}) for {what}")
 
+    def _too_large(self, what: str) -> ResponseTooLarge:
+        return ResponseTooLarge(
+            f"Argo CD's answer to {what} is larger than this server's limit of "
+            f"{self.max_response_bytes} bytes (ARGOCD_MAX_RESPONSE_BYTES); reading stopped there"
+        )
+
     async def _get_json(self, path: str, token: str | None, params: Mapping[str, Any] | None = None) -> Any:
+        """The JSON answer to a GET; the body is streamed and counted, never read past the byte cap."""
         what = f"GET {path}"
+        request = self._http.build_request(
+            "GET", path, params=_clean(params or {}), headers=self._headers(token)
+        )
         try:
-            response = await self._http.get(path, params=_clean(params or {}), headers=self._headers(token))
+            response = await self._http.send(request, stream=True)
         except httpx2.TimeoutException as exc:
             raise self._timeout_error(exc, what) from None
         except httpx2.TransportError as exc:
             raise self._transport_error(exc, what) from None
-        if response.status_code >= 400:
-            raise _error_for_status(response.status_code, _error_text(response.content))
+        failed = response.status_code >= 400
+        cap = 4096 if failed else self.max_response_bytes  # an error body is only read for its message
+        body = bytearray()
         try:
-            return response.json()
+            length = response.headers.get("content-length", "")
+            if not failed and length.isdigit() and int(length) > cap:
+                raise self._too_large(what)
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > cap:
+                    if failed:
+                        break
+                    raise self._too_large(what)
+        except httpx2.TimeoutException as exc:
+            raise self._timeout_error(exc, what) from None
+        except httpx2.TransportError as exc:
+            raise self._transport_error(exc, what) from None
+        finally:
+            await response.aclose()
+        if failed:
+            raise _error_for_status(response.status_code, _error_text(bytes(body[:cap])))
+        try:
+            return json.loads(body)
         except ValueError:
             raise ArgoCDUnavailable(f"Argo CD answered {what} with a body that is not JSON") from None
 
@@ -237,8 +309,17 @@ class ArgoCDClient:
         selector: str | None = None,
         app_namespace: str | None = None,
         name: str | None = None,
+        fields: Sequence[str] | None = None,
     ) -> list[dict[str, Any]]:
-        params = {"projects": projects, "selector": selector, "appNamespace": app_namespace, "name": name}
+        """Applications the token may read. `fields`: only these dotted paths of the answer
+        (`items.metadata.name`, …), Argo CD's `fields=` query parameter, to keep the answer small."""
+        params = {
+            "projects": projects,
+            "selector": selector,
+            "appNamespace": app_namespace,
+            "name": name,
+            "fields": ",".join(fields) if fields else None,
+        }
         data = await self._get_json("/api/v1/applications", token, params)
         return list((data or {}).get("items") or [])
 
@@ -333,7 +414,8 @@ class ArgoCDClient:
     ) -> AsyncGenerator[LogLine, None]:
         """Yields log lines as they arrive. Stop iterating (or `aclose()`) and the response is closed at once.
 
-        Lines longer than 16 KiB are cut (the rest of that line is skipped, never buffered).
+        Lines longer than 16 KiB are cut (the rest of that line is skipped, never buffered). An error Argo CD
+        sends inside the stream is raised with Argo CD's message (see `_stream_error`).
         """
         params = {
             "podName": pod_name,
@@ -368,8 +450,8 @@ class ArgoCDClient:
                         break
                 raise _error_for_status(response.status_code, _error_text(body))
             try:
-                async for raw in _split_lines(response.aiter_bytes()):
-                    line = _parse_log_line(raw)
+                async for raw, cut_tail in _split_lines(response.aiter_bytes()):
+                    line = _parse_log_line(raw) if cut_tail is None else _parse_cut_line(raw, cut_tail)
                     if line is None:
                         continue
                     if line is _END:
@@ -396,21 +478,28 @@ class ArgoCDClient:
         """Reads log lines until the stream ends or `max_lines`/`max_bytes`/the deadline is reached.
 
         Reading stops (and the connection is closed) at the cap, so memory and time stay bounded even on an
-        endless stream. `query` takes the keyword arguments of `iter_logs`.
+        endless stream. A failure after some lines (an error inside the stream, a dropped connection) keeps
+        the lines read and says why in `stopped`; before any line it is raised. `query` takes the keyword
+        arguments of `iter_logs`.
         """
         tail = LogTail()
         with anyio.move_on_after(deadline_seconds if deadline_seconds is not None else float("inf")) as scope:
-            async with contextlib.aclosing(self.iter_logs(token, name, **query)) as lines:
-                async for line in lines:
-                    size = len(line.content.encode()) + 1
-                    if tail.bytes_read + size > max_bytes:
-                        tail.stopped = f"byte limit of {max_bytes} reached"
-                        break
-                    tail.lines.append(line)
-                    tail.bytes_read += size
-                    if len(tail.lines) >= max_lines:
-                        tail.stopped = f"line limit of {max_lines} reached"
-                        break
+            try:
+                async with contextlib.aclosing(self.iter_logs(token, name, **query)) as lines:
+                    async for line in lines:
+                        size = len(line.content.encode()) + 1
+                        if tail.bytes_read + size > max_bytes:
+                            tail.stopped = f"byte limit of {max_bytes} reached"
+                            break
+                        tail.lines.append(line)
+                        tail.bytes_read += size
+                        if len(tail.lines) >= max_lines:
+                            tail.stopped = f"line limit of {max_lines} reached"
+                            break
+            except ArgoCDError as exc:
+                if not tail.lines:
+                    raise
+                tail.stopped = f"Argo CD reported an error after {len(tail.lines)} lines: {exc.message}"
         if scope.cancelled_caught and tail.stopped is None:
             tail.stopped = f"time limit of {deadline_seconds:g}s reached"
         return tail
@@ -429,14 +518,13 @@ def _parse_log_line(raw: bytes) -> LogLine | object | None:
     try:
         obj = json.loads(raw)
     except ValueError:
-        # A cut over-long line is not valid JSON; keep its text rather than dropping it silently.
-        return LogLine(pod="", content=raw.decode("utf-8", "replace") + " …[line cut]")
+        # Never pass raw wire text on: its escaping would hide credentials from redaction.
+        return LogLine(pod="", content=_UNREADABLE)
     if not isinstance(obj, dict):
         return None
     if "error" in obj and "result" not in obj:
         err = obj["error"] if isinstance(obj["error"], dict) else {"message": str(obj["error"])}
-        status = int(err.get("http_code") or 500)
-        raise _error_for_status(status, str(err.get("message") or "error in log stream")[:_MAX_ERROR_TEXT])
+        raise _stream_error(err)
     result = obj.get("result")
     if not isinstance(result, dict):
         return None
@@ -449,25 +537,62 @@ def _parse_log_line(raw: bytes) -> LogLine | object | None:
     )
 
 
-async def _split_lines(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-    """Splits a byte stream on newlines with a bounded buffer: an over-long line is cut, its rest skipped."""
+_UNREADABLE = "[a log line that is not valid JSON was left out]"
+_CUT_UNREADABLE = "[a log line over 16 KiB was left out: its content could not be read]"
+_CONTENT_START = re.compile(r'"content"\s*:\s*"')
+_POD_NAME = re.compile(rb'"podName"\s*:\s*"([^"\\]{0,253})"')
+_JSON_STRING_BODY = re.compile(r'(?:[^"\\]|\\.)*', re.S)
+_PARTIAL_ESCAPE = re.compile(r"\\u[0-9a-fA-F]{0,3}$")
+
+
+def _parse_cut_line(head: bytes, tail: bytes) -> LogLine:
+    """A log line cut at 16 KiB (`head`; `tail` is the end of what was skipped): its content decoded as far
+    as it goes and its podName, or a note when the content cannot be found. Never the raw JSON."""
+    pod_match = _POD_NAME.search(tail) or _POD_NAME.search(head)
+    pod = pod_match.group(1).decode("utf-8", "replace") if pod_match else ""
+    text = head.decode("utf-8", "ignore")
+    start = _CONTENT_START.search(text)
+    if start is None:
+        return LogLine(pod=pod, content=_CUT_UNREADABLE)
+    body_match = _JSON_STRING_BODY.match(text, start.end())
+    body = body_match.group(0) if body_match else ""
+    for candidate in (body, _PARTIAL_ESCAPE.sub("", body)):
+        try:
+            content = json.loads(f'"{candidate}"')
+        except ValueError:
+            continue
+        # A cut \ud83d escape leaves a lone surrogate, which cannot be encoded later.
+        content = content.encode("utf-8", "replace").decode("utf-8")
+        return LogLine(pod=pod, content=content + " …[line cut]")
+    return LogLine(pod=pod, content=_CUT_UNREADABLE)
+
+
+async def _split_lines(chunks: AsyncIterator[bytes]) -> AsyncIterator[tuple[bytes, bytes | None]]:
+    """Splits a byte stream on newlines with a bounded buffer: yields (line, None), or for an over-long line
+    (its first 16 KiB, its last bytes) with the middle skipped, never buffered."""
     buffer = bytearray()
+    tail = bytearray()
     skipping = False
     async for chunk in chunks:
         start = 0
         while True:
             newline = chunk.find(b"\n", start)
             piece = chunk[start:] if newline < 0 else chunk[start:newline]
-            if not skipping:
+            if skipping:
+                tail += piece[-_LOG_LINE_TAIL_BYTES:]
+                del tail[:-_LOG_LINE_TAIL_BYTES]
+            else:
                 room = _MAX_LOG_LINE_BYTES - len(buffer)
                 buffer += piece[:room]
                 if len(piece) > room:
                     skipping = True
+                    tail += piece[room:][-_LOG_LINE_TAIL_BYTES:]
             if newline < 0:
                 break
-            yield bytes(buffer)
+            yield bytes(buffer), (bytes(tail) if skipping else None)
             buffer.clear()
+            tail.clear()
             skipping = False
             start = newline + 1
     if buffer:
-        yield bytes(buffer)
+        yield bytes(buffer), (bytes(tail) if skipping else None)

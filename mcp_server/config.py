@@ -12,8 +12,16 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 __all__ = ["DEFAULT_ALLOWED_HOSTS", "HARD_MAX_LOG_LINES", "Settings", "SettingsError", "load_settings"]
 
 HARD_MAX_LOG_LINES = 1000
-# Loopback plus the in-cluster Service name (short, namespaced and FQDN forms); the port is never checked.
-DEFAULT_ALLOWED_HOSTS = ("localhost", "127.0.0.1", "[::1]", "argocd-assistant-mcp", "argocd-assistant-mcp.*")
+# Loopback plus the in-cluster Service name (short, <name>.<namespace>.svc and FQDN forms; '*' is one DNS
+# label); the port is never checked.
+DEFAULT_ALLOWED_HOSTS = (
+    "localhost",
+    "127.0.0.1",
+    "[::1]",
+    "argocd-assistant-mcp",
+    "argocd-assistant-mcp.*.svc",
+    "argocd-assistant-mcp.*.svc.cluster.local",
+)
 
 
 class SettingsError(ValueError):
@@ -50,6 +58,13 @@ class Settings(BaseSettings):
     argocd_connect_timeout: float = Field(
         5.0, gt=0, le=60, description="ARGOCD_CONNECT_TIMEOUT: seconds to wait for a connection to Argo CD."
     )
+    argocd_max_response_bytes: int = Field(
+        32 * 1024 * 1024,
+        ge=65536,
+        le=1024 * 1024 * 1024,
+        description="ARGOCD_MAX_RESPONSE_BYTES: largest Argo CD answer read (logs excepted); a longer one is "
+        "a tool error and reading stops at this many bytes.",
+    )
     argocd_logs_timeout: float = Field(
         20.0, gt=0, le=300, description="ARGOCD_LOGS_TIMEOUT: total seconds one log read may take."
     )
@@ -82,9 +97,9 @@ class Settings(BaseSettings):
     mcp_port: int = Field(8000, ge=0, le=65535, description="MCP_PORT: HTTP listen port.")
     mcp_allowed_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: list(DEFAULT_ALLOWED_HOSTS),
-        description="MCP_ALLOWED_HOSTS: comma-separated Host header patterns accepted on /mcp "
-        "('*' wildcards, "
-        "port ignored; '*' alone disables the check). Guards against DNS rebinding.",
+        description="MCP_ALLOWED_HOSTS: comma-separated Host/Origin patterns accepted on /mcp ('*' is one "
+        "DNS label, e.g. argocd-assistant-mcp.*.svc; port ignored; '*' alone disables the check). Guards "
+        "against DNS rebinding.",
     )
     assistant_scope_key: SecretStr | None = Field(
         None, description="ASSISTANT_SCOPE_KEY: HMAC key shared with the relay to verify X-Assistant-Scope."

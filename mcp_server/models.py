@@ -126,7 +126,7 @@ class GetEventsArgs(AppArgs):
     )
     namespace: str | None = Field(
         None,
-        description="Namespace of that resource, when ambiguous.",
+        description="Namespace of that resource, when ambiguous (only with kind and name).",
         min_length=1,
         max_length=63,
         pattern=_DNS_NAME,
@@ -136,6 +136,11 @@ class GetEventsArgs(AppArgs):
     def _kind_and_name_together(self) -> GetEventsArgs:
         if (self.kind is None) != (self.name is None):
             raise ValueError("pass both kind and name (one resource), or neither (the Application's events)")
+        if self.namespace is not None and self.kind is None:
+            raise ValueError(
+                "namespace selects one resource's namespace and needs kind and name; the Application's own "
+                "events take no namespace (for an Application outside Argo CD's namespace use app_namespace)"
+            )
         return self
 
 

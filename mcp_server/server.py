@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.tools import Tool
 from mcp.server.mcpserver.utilities.func_metadata import FuncMetadata
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp_types import CallToolResult, TextContent
+from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -47,9 +49,38 @@ def selected_tools(settings: Settings) -> list[ToolSpec]:
     return [t for t in TOOLS if not settings.mcp_read_only or (t.annotations.read_only_hint is True)]
 
 
+_MAX_PROBLEMS = 8
+_MAX_PROBLEM_CHARS = 300
+
+
+def invalid_arguments(tool: str, exc: ValidationError) -> ToolError:
+    """A validation failure as one short line per problem (`field: message`): no input echoed back (it may
+    be huge), no pydantic links."""
+    problems = []
+    for err in exc.errors(include_url=False, include_input=False, include_context=False)[:_MAX_PROBLEMS]:
+        where = ".".join(str(p) for p in err["loc"])[:80] or "arguments"
+        message = str(err["msg"]).removeprefix("Value error, ")
+        problems.append(f"{where}: {message}"[:_MAX_PROBLEM_CHARS])
+    more = exc.error_count() - len(problems)
+    if more > 0:
+        problems.append(f"{more} more")
+    return ToolError(f"Invalid arguments for {tool}: " + "; ".join(problems))
+
+
+class _RawArguments(FuncMetadata):
+    """Hands the tool its arguments unvalidated (JSON-in-string arguments still decoded), so the tool
+    validates them itself and reports failures its own way; the published schema is still `arg_model`'s."""
+
+    def validate_arguments(self, arguments_to_validate: dict[str, Any]) -> dict[str, Any]:
+        return {"arguments": self.pre_parse_json(arguments_to_validate)}
+
+
 def _make_tool(spec: ToolSpec, settings: Settings) -> Tool:
-    async def run(ctx: Context, **kwargs: Any) -> CallToolResult:
-        args = spec.args.model_construct(**kwargs)
+    async def run(ctx: Context, arguments: dict[str, Any]) -> CallToolResult:
+        try:
+            args = spec.args.model_validate(arguments)
+        except ValidationError as exc:
+            raise invalid_arguments(spec.name, exc) from None
         state = cast(AppState, ctx.request_context.lifespan_context)
         call = Call(
             client=state.client,
@@ -66,7 +97,7 @@ def _make_tool(spec: ToolSpec, settings: Settings) -> Tool:
         )
 
     run.__name__ = spec.name
-    metadata = FuncMetadata(arg_model=spec.args, output_model=spec.output)
+    metadata = _RawArguments(arg_model=spec.args, output_model=spec.output)
     return Tool(
         fn=run,
         name=spec.name,
@@ -90,6 +121,7 @@ def build_server(settings: Settings) -> MCPServer[AppState]:
             verify=settings.verify,
             timeout=settings.argocd_timeout,
             connect_timeout=settings.argocd_connect_timeout,
+            max_response_bytes=settings.argocd_max_response_bytes,
         )
         try:
             yield AppState(settings=settings, client=client)
@@ -113,14 +145,22 @@ def build_server(settings: Settings) -> MCPServer[AppState]:
     return server
 
 
+def _pattern(pattern: str) -> re.Pattern[str]:
+    """'*' alone matches every host; elsewhere '*' is one DNS label (no dots), so `name.*.svc` accepts
+    `name.argocd.svc` but not `name.attacker.example.svc` nor `name.attacker.example`."""
+    if pattern.strip() == "*":
+        return re.compile(r".*", re.S)
+    return re.compile(re.escape(pattern.strip().lower()).replace(r"\*", r"[^.]+"))
+
+
 def host_allowed(host: str, patterns: list[str]) -> bool:
-    """Host header (port ignored) against patterns where '*' matches anything; '*' alone allows all."""
+    """Host header (port ignored) against the allowed-host patterns (see `_pattern`)."""
     name = host.strip().lower()
     if name.startswith("["):
         name = name[: name.find("]") + 1]
     elif name.count(":") == 1:
         name = name.split(":", 1)[0]
-    return any(re.fullmatch(re.escape(p.lower()).replace(r"\*", ".*"), name) for p in patterns)
+    return any(_pattern(p).fullmatch(name) for p in patterns)
 
 
 class HostCheck:

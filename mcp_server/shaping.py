@@ -76,6 +76,15 @@ _REDACTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"), "[REDACTED JWT]"),
     (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{6,}"), r"\1 " + _R),
+    # Authorization: <any scheme> <credentials> (Token, Digest, ApiKey, ...), or bare credentials; also as an
+    # escaped JSON member (\"Authorization\":\"Token …\").
+    (
+        re.compile(
+            r"(?i)(?P<key>\b(?:proxy-)?authorization\\?[\"']?\s*[=:]\s*\\?[\"']?)"
+            r"(?P<scheme>[A-Za-z][A-Za-z0-9_-]*\s+)?(?P<val>(?:[^\s\"',;\\]|\\(?![\"']))+)"
+        ),
+        r"\g<key>\g<scheme>" + _R,
+    ),
     (re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA)[0-9A-Z]{16}\b"), "[REDACTED AWS KEY]"),
     (
         re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,255}|github_pat_[A-Za-z0-9_]{20,255})\b"),
@@ -83,14 +92,16 @@ _REDACTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), "[REDACTED SLACK TOKEN]"),
     (re.compile(r"\bsk-(?:proj-|svcacct-|admin-|ant-)?[A-Za-z0-9_-]{20,}"), "[REDACTED API KEY]"),
+    (re.compile(r"\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])"), "[REDACTED GOOGLE API KEY]"),
     # user:password@ in URLs
     (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^\s:/@]+):[^\s@/]+@"), r"\1:" + _R + "@"),
-    # key=value, key: value, "key": "value" for secret-looking keys
+    # key=value, key: value, "key": "value" for secret-looking keys, also JSON escaped inside a string
+    # (\"password\":\"hunter2\"); a value ends at a quote, an escaped quote, a separator or a space.
     (
         re.compile(
-            r"(?i)(?P<key>[\"']?"
+            r"(?i)(?P<key>\\?[\"']?"
             + _SECRET_KEY
-            + r"[\"']?)(?P<sep>\s*[=:]\s*)(?P<q>[\"']?)(?P<val>[^\s\"',;&}]+)"
+            + r"\\?[\"']?)(?P<sep>\s*[=:]\s*)(?P<q>\\?[\"']?)(?P<val>(?:[^\s\"',;&}\\]|\\(?![\"']))+)"
         ),
         r"\g<key>\g<sep>\g<q>" + _R,
     ),
@@ -112,10 +123,12 @@ _MAY_MATCH: tuple[Callable[[str], bool], ...] = (
     lambda t: "PRIVATE KEY-----" in t,
     lambda t: "eyJ" in t,
     lambda t: "bearer" in t.lower() or "basic" in t.lower(),
+    lambda t: "authorization" in t.lower(),
     lambda t: any(prefix in t for prefix in ("AKIA", "ASIA", "AGPA", "AIDA", "AROA")),
     lambda t: "gh" in t or "github_pat_" in t,
     lambda t: "xox" in t,
     lambda t: "sk-" in t,
+    lambda t: "AIza" in t,
     lambda t: "://" in t and "@" in t,
     lambda t: ("=" in t or ":" in t) and _has_secret_word(t),
 )

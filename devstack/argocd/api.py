@@ -14,6 +14,7 @@ from devstack.argocd import kube, world
 from devstack.argocd.access import get_app
 from devstack.argocd.auth import authenticate, claims_or_none, request_token
 from devstack.argocd.errors import INVALID_ARGUMENT, NOT_FOUND, UNAUTHENTICATED, ApiError
+from devstack.argocd.fields import filter_fields, parse_fields
 from devstack.argocd.kube import JSON
 from devstack.argocd.masking import hide_secret_data
 from devstack.argocd.rbac import Enforcer
@@ -132,7 +133,9 @@ async def list_applications(request: Request) -> Response:
         and (not projects or app.project in projects)
         and matches(app.labels)
     ]
-    return JSONResponse({"metadata": {"resourceVersion": "90211"}, "items": items or None})
+    answer = {"metadata": {"resourceVersion": "90211"}, "items": items or None}
+    fields, exclude = parse_fields(query.get("fields", ""))
+    return JSONResponse(filter_fields(answer, fields, exclude))
 
 
 @api_errors

@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
 
 from mcp_server.config import load_settings
+from mcp_server.server import host_allowed
 from relay.config import build_config
 
 from .conftest import DEPLOY, Overlays, find, render, validate_all
@@ -101,7 +103,16 @@ def test_mcp_server_environment_is_accepted_by_the_mcp_server(overlays: Overlays
     literal = {e["name"].lower(): e["value"] for e in container["env"] if "value" in e}
     settings = load_settings(**literal, assistant_scope_key="k" * 32)
     assert settings.argocd_server == "https://argocd-server.argocd.svc.cluster.local"
-    assert "argocd-assistant-mcp.*" in settings.mcp_allowed_hosts
+
+
+def test_the_mcp_server_accepts_the_host_the_relay_and_llama_stack_call_it_by(overlays: Overlays) -> None:
+    for objects in overlays.values():
+        mcp = find(objects, "Deployment", "argocd-assistant-mcp")
+        env = {e["name"]: e.get("value") for e in mcp["spec"]["template"]["spec"]["containers"][0]["env"]}
+        patterns = [p.strip() for p in env["MCP_ALLOWED_HOSTS"].split(",")]
+        server_url = _relay_config(objects)["mcp"]["server_url"]
+        assert host_allowed(urlsplit(server_url).netloc, patterns), (server_url, patterns)
+        assert not host_allowed("argocd-assistant-mcp.attacker.example", patterns)
 
 
 def test_services_target_the_named_port_of_their_deployment(overlays: Overlays) -> None:

@@ -113,3 +113,34 @@ def test_events_default_to_the_application_and_need_a_matching_resource(as_user:
     wrong = as_user("alice", "/api/v1/applications/checkout/events", params={**params, "resourceUID": "nope"})
     assert wrong.status_code == 400
     assert wrong.json()["message"] == f"{pod['name']} not found as part of application checkout"
+
+
+def test_the_list_answer_keeps_only_the_fields_asked_for(as_user: Get) -> None:
+    fields = "items.metadata.name,items.spec.project,items.spec.source.repoURL,items.status.health.status"
+    items = as_user("admin", "/api/v1/applications", params={"fields": fields}).json()["items"]
+    assert {tuple(item) for item in items} == {("metadata", "spec", "status")}
+    checkout = next(i for i in items if i["metadata"]["name"] == "checkout")
+    assert checkout == {
+        "metadata": {"name": "checkout"},
+        "spec": {"project": "team-a", "source": {"repoURL": checkout["spec"]["source"]["repoURL"]}},
+        "status": {"health": {"status": "Degraded"}},
+    }
+
+
+def test_the_list_answer_leaves_out_the_fields_after_a_minus(as_user: Get) -> None:
+    whole = as_user("admin", "/api/v1/applications").json()
+    trimmed = as_user("admin", "/api/v1/applications", params={"fields": "-items.status,metadata"}).json()
+    assert "metadata" not in trimmed
+    assert all("status" not in i and i["spec"] for i in trimmed["items"])
+    assert [i["metadata"] for i in trimmed["items"]] == [i["metadata"] for i in whole["items"]]
+    again = as_user("admin", "/api/v1/applications").json()
+    assert again == whole  # the world's objects were not changed by filtering
+
+
+def test_fields_match_by_string_prefix_and_project_every_list_item(as_user: Get) -> None:
+    # Argo CD compares with strings.HasPrefix: items.spec.source also keeps items.spec.sources.
+    items = as_user("admin", "/api/v1/applications", params={"fields": "items.spec.source"}).json()["items"]
+    assert all(set(i) == {"spec"} and set(i["spec"]) <= {"source", "sources"} for i in items)
+    params = {"fields": "items.metadata.name", "name": "billing"}
+    none = as_user("alice", "/api/v1/applications", params=params)
+    assert none.json() == {"items": None}

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx2
 import psutil
@@ -18,10 +19,13 @@ from mcp_server.argocd_client import (
     ArgoCDTimeout,
     ArgoCDUnavailable,
     BadRequest,
+    LogStreamError,
     NotFound,
     PermissionDeniedOrNotFound,
+    ResponseTooLarge,
     Unauthenticated,
 )
+from mcp_server.shaping import shape_log_lines
 from tests.mcp_server.support import connect, error
 
 pytestmark = pytest.mark.anyio
@@ -182,3 +186,110 @@ async def test_an_over_long_log_line_is_cut_not_buffered() -> None:
     assert len(tail.lines[0].content) < 20_000
     assert tail.lines[0].content.endswith("[line cut]")
     assert tail.lines[1].content == "next"
+
+
+def _stream(*objects: object) -> bytes:
+    return b"".join(json.dumps(o).encode() + b"\n" for o in objects)
+
+
+def _line(content: str, pod: str = "a") -> dict[str, object]:
+    return {"result": {"content": content, "podName": pod, "last": False}}
+
+
+def _stream_error(http_code: int, message: str, grpc_code: int = 2) -> dict[str, object]:
+    return {"error": {"grpc_code": grpc_code, "http_code": http_code, "message": message, "http_status": ""}}
+
+
+async def test_an_in_stream_error_after_some_lines_keeps_them_and_says_why() -> None:
+    body = _stream(_line("started"), _stream_error(500, "container b not found"), _line("never read"))
+    transport = httpx2.MockTransport(lambda request: httpx2.Response(200, content=body))
+    async with ArgoCDClient("http://argocd.test", transport=transport) as client:
+        tail = await client.logs("t", "app", max_lines=100, max_bytes=10_000)
+    assert [line.content for line in tail.lines] == ["started"]
+    assert tail.truncated
+    assert tail.stopped is not None
+    assert "container b not found" in tail.stopped
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (_stream_error(500, "container b not found"), LogStreamError),
+        (_stream_error(0, "container b not found", grpc_code=2), LogStreamError),
+        (_stream_error(400, "bad container name", grpc_code=3), BadRequest),
+        (_stream_error(0, 'pods "x" not found', grpc_code=5), NotFound),
+        (_stream_error(503, "connection refused", grpc_code=14), ArgoCDUnavailable),
+    ],
+)
+async def test_an_in_stream_error_before_any_line_maps_to_its_class_with_argo_cds_message(
+    error: dict[str, object], expected: type[Exception]
+) -> None:
+    transport = httpx2.MockTransport(lambda request: httpx2.Response(200, content=_stream(error)))
+    async with ArgoCDClient("http://argocd.test", transport=transport) as client:
+        with pytest.raises(expected) as caught:
+            await client.logs("t", "app", max_lines=100, max_bytes=10_000)
+    message = str(error["error"]["message"])  # type: ignore[index]
+    assert str(caught.value) == message
+    if expected is LogStreamError:
+        assert not isinstance(caught.value, ArgoCDUnavailable)
+
+
+async def test_an_over_long_log_line_is_decoded_with_its_pod_and_its_credentials_redacted() -> None:
+    content = 'login attempt {"user": "bob", "password": "hunter2"} ' + "x" * 40_000
+    body = _stream(_line(content, pod="checkout-api-1"), _line("next", pod="checkout-api-2"))
+    transport = httpx2.MockTransport(lambda request: httpx2.Response(200, content=body))
+    async with ArgoCDClient("http://argocd.test", transport=transport) as client:
+        tail = await client.logs("t", "app", max_lines=100, max_bytes=10**9)
+    first = tail.lines[0]
+    assert first.pod == "checkout-api-1"
+    assert first.content.startswith('login attempt {"user": "bob"')
+    assert first.content.endswith("[line cut]")
+    assert '"result"' not in first.content
+    text, _ = shape_log_lines(((ln.pod, ln.content) for ln in tail.lines), 100_000, show_pod=True)
+    assert "hunter2" not in text
+    assert text.splitlines()[0].startswith("checkout-api-1 | login attempt")
+
+
+async def test_an_over_long_line_whose_content_cannot_be_found_is_left_out_with_a_note() -> None:
+    body = b'{"result":{"podName":"a","other":"' + b"y" * 40_000 + b'","content":"password=hunter2"}}\n'
+    transport = httpx2.MockTransport(lambda request: httpx2.Response(200, content=body))
+    async with ArgoCDClient("http://argocd.test", transport=transport) as client:
+        tail = await client.logs("t", "app", max_lines=100, max_bytes=10**9)
+    assert len(tail.lines) == 1
+    assert "left out" in tail.lines[0].content
+    assert "hunter2" not in tail.lines[0].content
+
+
+@pytest.mark.parametrize("send_length", [True, False])
+async def test_an_answer_over_the_byte_cap_is_an_error_naming_the_cap(send_length: bool) -> None:
+    big = json.dumps({"items": [{"metadata": {"name": "x" * 1000}}] * 200}).encode()
+    read: list[int] = []
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for i in range(0, len(big), 4096):
+            read.append(i)
+            yield big[i : i + 4096]
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        if send_length:
+            return httpx2.Response(200, content=big)
+        return httpx2.Response(200, content=chunks())
+
+    transport = httpx2.MockTransport(handler)
+    async with ArgoCDClient("http://argocd.test", transport=transport, max_response_bytes=65536) as client:
+        with pytest.raises(ResponseTooLarge, match="limit of 65536 bytes"):
+            await client.list_applications("t")
+    if not send_length:
+        assert len(read) * 4096 <= 65536 + 4096  # reading stopped at the cap
+
+
+async def test_list_applications_asks_argo_cd_for_the_fields_it_names() -> None:
+    seen: list[str] = []
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        seen.append(request.url.params.get("fields", ""))
+        return httpx2.Response(200, json={"items": None})
+
+    async with ArgoCDClient("http://argocd.test", transport=httpx2.MockTransport(handler)) as client:
+        assert await client.list_applications("t", fields=["items.metadata.name", "items.spec.project"]) == []
+    assert seen == ["items.metadata.name,items.spec.project"]

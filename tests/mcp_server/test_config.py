@@ -83,8 +83,13 @@ def test_secret_settings_never_show_in_errors_or_repr(monkeypatch: pytest.Monkey
         ("[::1]:9000", True),
         ("argocd-assistant-mcp:8000", True),
         ("argocd-assistant-mcp.argocd.svc.cluster.local:8000", True),
+        ("argocd-assistant-mcp.argocd.svc", True),
         ("evil.example.com", False),
         ("argocd-assistant-mcp-evil.com", False),
+        ("argocd-assistant-mcp.attacker.example", False),
+        ("argocd-assistant-mcp.attacker.example.svc", False),
+        ("argocd-assistant-mcp.a.b.svc.cluster.local", False),
+        ("argocd-assistant-mcp.svc", False),
         ("", False),
     ],
 )
@@ -99,3 +104,10 @@ def test_the_cli_refuses_invalid_configuration_with_exit_code_2(capsys: pytest.C
     err = capsys.readouterr().err
     assert "ARGOCD_SERVER" in err
     assert "MCP_MAX_EVENTS" in err
+
+
+def test_a_wildcard_is_one_dns_label_unless_it_is_the_whole_pattern() -> None:
+    assert host_allowed("mcp.team.example.com", ["mcp.*.example.com"])
+    assert not host_allowed("mcp.a.b.example.com", ["mcp.*.example.com"])
+    assert not host_allowed("mcp..example.com", ["mcp.*.example.com"])
+    assert host_allowed("anything.at.all:1234", ["*"])

@@ -220,3 +220,60 @@ def test_cleaning_does_not_change_the_object_it_was_given() -> None:
     assert "aHVudGVy" not in text
     assert "annotations" not in text
     assert "uid" not in text
+
+
+GOOGLE_KEY = "AIzaSyD" + "x1Y2z3" * 5 + "ab"  # AIza + 35 characters
+
+
+def test_redact_masks_credentials_inside_escaped_json() -> None:
+    line = 'request body="{\\"user\\":\\"bob\\",\\"password\\":\\"hunter2\\",\\"api_key\\":\\"k-9f8e7d\\"}"'
+    out = redact(line)
+    assert "hunter2" not in out
+    assert "k-9f8e7d" not in out
+    assert '\\"user\\":\\"bob\\"' in out
+    assert '\\"password\\":\\"[REDACTED]\\"' in out
+
+
+def test_redact_masks_authorization_headers_of_any_scheme() -> None:
+    token = "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"
+    for line in (
+        f"Authorization: Token {token}",
+        f"authorization=Digest {token}",
+        f"Proxy-Authorization: ApiKey {token}",
+        f"Authorization: {token}",
+        f'{{\\"Authorization\\":\\"Token {token}\\"}}',
+        f"headers={{'authorization': 'SSWS {token}'}}",
+    ):
+        assert token not in redact(line), line
+    assert redact(f"Authorization: Token {token}") == "Authorization: Token [REDACTED]"
+    assert redact("Authorization header missing") == "Authorization header missing"
+
+
+def test_redact_masks_google_api_keys() -> None:
+    assert len(GOOGLE_KEY) == 39
+    out = redact(f"maps client started with key {GOOGLE_KEY} ok")
+    assert GOOGLE_KEY not in out
+    assert "[REDACTED GOOGLE API KEY]" in out
+
+
+def test_the_ascii_fast_path_redacts_exactly_what_the_full_path_does() -> None:
+    # A non-ASCII character makes redact try every pattern; the result must not differ.
+    for line in (
+        'body="{\\"password\\":\\"hunter2\\"}"',
+        "Authorization: Token 9944b09199c62bcf",
+        f"key={GOOGLE_KEY}",
+        f"google {GOOGLE_KEY}",
+        "plain line without secrets",
+    ):
+        assert redact(line + " é") == redact(line) + " é", line
+
+
+def test_log_shaping_redacts_credentials_of_every_new_shape() -> None:
+    lines = [
+        ("p", 'payload {\\"password\\":\\"hunter2\\"}'),
+        ("p", "Authorization: Token 9944b09199c62bcf"),
+        ("p", f"key {GOOGLE_KEY}"),
+    ]
+    text, _ = shape_log_lines(lines, 10_000, show_pod=False)
+    for secret in ("hunter2", "9944b09199c62bcf", GOOGLE_KEY):
+        assert secret not in text

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterator
+from urllib.parse import parse_qs
 
 import httpx2
+import psutil
 import pytest
 
 from devstack.argocd.world import token_for
+from devstack.servers import serve_in_thread
+from tests.mcp_server import fake_argocd
 from tests.mcp_server.support import connect, error, ok, text
 
 pytestmark = pytest.mark.anyio
@@ -297,3 +303,129 @@ async def test_structured_content_and_text_agree_on_truncation(argocd_url: str) 
     assert data["truncated"] is False
     assert data["total"] == len(data["nodes"])
     json.dumps(data)  # serializable
+
+
+@pytest.fixture(scope="module")
+def fake_argocd_url() -> Iterator[str]:
+    with serve_in_thread(fake_argocd.create_app()) as url:
+        yield url
+
+
+async def test_a_log_stream_that_fails_after_some_lines_shows_them_and_the_error(
+    fake_argocd_url: str,
+) -> None:
+    async with connect(fake_argocd_url) as client:
+        result = await client.call_tool("get_logs", {"application": "shop", "pod": "web-1"})
+    data = ok(result)
+    assert data["lines"] == ["started"]
+    assert data["truncated"] is True
+    assert "container b not found" in text(result)
+
+
+async def test_a_log_stream_that_fails_before_any_line_is_a_refusal_not_unavailability(
+    fake_argocd_url: str,
+) -> None:
+    async with connect(fake_argocd_url) as client:
+        result = await client.call_tool("get_logs", {"application": "shop", "pod": "web-2"})
+    message = error(result)
+    assert "Argo CD refused the log request: container b not found" in message
+    assert "unavailable" not in message
+
+
+async def test_a_resource_name_in_two_namespaces_is_reported_ambiguous(fake_argocd_url: str) -> None:
+    async with connect(fake_argocd_url) as client:
+        result = await client.call_tool(
+            "get_manifest", {"application": "shop", "kind": "ConfigMap", "name": "settings"}
+        )
+    message = error(result)
+    assert "ambiguous" in message
+    assert "namespaces: a, b" in message
+    assert "pass namespace" in message
+
+
+async def test_a_missing_application_with_a_project_is_reported_not_found(argocd_url: str) -> None:
+    async with connect(argocd_url) as client:
+        result = await client.call_tool("get_application", {"application": "nope", "project": "default"})
+    message = error(result)
+    assert message.startswith("Error executing tool get_application: Not found")
+    assert '"nope" not found' in message
+
+
+async def test_the_permission_hint_does_not_send_the_caller_round_in_circles(argocd_url: str) -> None:
+    async with connect(argocd_url, "alice") as client:
+        hidden = error(await client.call_tool("get_application", {"application": "billing"}))
+        in_project = error(
+            await client.call_tool("get_application", {"application": "billing", "project": "team-b"})
+        )
+    assert "pass project=<its project>" not in hidden
+    assert "list_applications shows every application you may read" in hidden
+    assert "a project you can read" in hidden
+    assert "you may not read application 'billing' in project 'team-b'" in in_project
+
+
+async def test_get_events_refuses_a_namespace_without_a_resource(argocd_url: str) -> None:
+    async with connect(argocd_url) as client:
+        result = await client.call_tool(
+            "get_events", {"application": "checkout", "namespace": "nonexistent-ns"}
+        )
+    message = error(result)
+    assert "namespace" in message
+    assert "needs kind and name" in message
+
+
+async def test_invalid_arguments_are_one_clean_line_without_echoing_the_input(argocd_url: str) -> None:
+    huge = "x" * 100_000
+    async with connect(argocd_url) as client:
+        events = error(await client.call_tool("get_events", {"application": "checkout", "kind": "Pod"}))
+        many = error(
+            await client.call_tool(
+                "get_logs",
+                {"application": "Bad Name!", "pod": "p", "tail_lines": 0, huge: huge, "previous": 3},
+            )
+        )
+    assert events == (
+        "Error executing tool get_events: Invalid arguments for get_events: arguments: pass both kind and "
+        "name (one resource), or neither (the Application's events)"
+    )
+    for noise in ("pydantic", "input_value", "input_type", "https://", "validation error"):
+        assert noise not in events
+        assert noise not in many
+    assert many.startswith("Error executing tool get_logs: Invalid arguments for get_logs: application: ")
+    assert "tail_lines: Input should be greater than or equal to 1" in many
+    assert "previous:" in many
+    assert len(many) < 2000
+
+
+async def test_an_argo_cd_answer_over_the_byte_cap_is_a_tool_error_naming_the_cap(argocd_url: str) -> None:
+    async with connect(argocd_url, argocd_max_response_bytes=65536) as client:
+        result = await client.call_tool(
+            "get_manifest", {"application": "platform-tools", "kind": "ConfigMap", "name": "big-config"}
+        )
+    message = error(result)
+    assert "limit of 65536 bytes" in message
+    assert "ARGOCD_MAX_RESPONSE_BYTES" in message
+
+
+async def test_the_two_mebibyte_config_map_is_shaped_in_bounded_memory(argocd_url: str) -> None:
+    process = psutil.Process(os.getpid())
+    args = {"application": "platform-tools", "kind": "ConfigMap", "name": "big-config"}
+    async with connect(argocd_url) as client:
+        ok(await client.call_tool("get_manifest", args))  # warm up: imports, connections, caches
+        rss_before = process.memory_info().rss
+        for _ in range(5):
+            ok(await client.call_tool("get_manifest", args))
+        grown = process.memory_info().rss - rss_before
+    assert grown < 40 * 1024 * 1024
+
+
+async def test_list_applications_asks_argo_cd_only_for_the_fields_its_rows_need(argocd_url: str) -> None:
+    async with httpx2.AsyncClient(base_url=argocd_url) as argocd, connect(argocd_url) as client:
+        (await argocd.delete("/_devstack/requests")).raise_for_status()
+        data = ok(await client.call_tool("list_applications", {"project": "team-a"}))
+        requests = (await argocd.get("/_devstack/requests")).json()
+    fields = parse_qs(requests[-1]["query"])["fields"][0].split(",")
+    assert "items.metadata.name" in fields
+    assert "items.status" not in fields
+    checkout = next(a for a in data["applications"] if a["name"] == "checkout")
+    assert checkout["repo"]
+    assert checkout["destination"] == "in-cluster/checkout"

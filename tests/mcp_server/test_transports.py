@@ -145,16 +145,39 @@ async def test_healthz_answers_and_a_foreign_host_header_is_refused(mcp_url: str
     assert origin.status_code == 421
 
 
-async def test_the_kubernetes_service_name_is_an_allowed_host(mcp_url: str) -> None:
+@pytest.mark.parametrize(
+    "host",
+    [
+        "argocd-assistant-mcp:8080",
+        "argocd-assistant-mcp.argocd.svc:8080",
+        "argocd-assistant-mcp.argocd.svc.cluster.local:8000",
+    ],
+)
+async def test_the_kubernetes_service_names_are_allowed_hosts(mcp_url: str, host: str) -> None:
     body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
     headers = {
-        "Host": "argocd-assistant-mcp.argocd.svc.cluster.local:8000",
+        "Host": host,
+        "Origin": f"http://{host}",
         "Accept": "application/json, text/event-stream",
         "MCP-Protocol-Version": "2025-11-25",
     }
     response = httpx2.post(mcp_url, headers=headers, json=body)
     assert response.status_code == 200, response.text
     assert "get_logs" in response.text
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Host": "argocd-assistant-mcp.attacker.example"},
+        {"Origin": "http://argocd-assistant-mcp.attacker.example"},
+        {"Origin": "https://argocd-assistant-mcp.attacker.example.svc:443"},
+    ],
+)
+async def test_an_attacker_subdomain_of_the_service_name_is_refused(
+    mcp_url: str, headers: dict[str, str]
+) -> None:
+    assert httpx2.post(mcp_url, headers=headers, json={}).status_code == 421
 
 
 async def test_stdio_transport_uses_argocd_token(argocd_url: str) -> None:
