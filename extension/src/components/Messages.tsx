@@ -49,6 +49,7 @@ export function MessageView(props: { message: Message; index: number }): React.R
       )}
       {message.pending ? <span className="aa-cursor" aria-hidden="true" /> : null}
       {!message.pending && empty && !message.error && !message.stopped ? <span className="aa-muted">(no answer)</span> : null}
+      {!message.pending && empty && message.error ? <span className="aa-muted">No answer: see the message below.</span> : null}
       {message.stopped ? <div className="aa-muted">Stopped.</div> : null}
     </div>
   );
