@@ -153,14 +153,18 @@ def _pattern(pattern: str) -> re.Pattern[str]:
     return re.compile(re.escape(pattern.strip().lower()).replace(r"\*", r"[^.]+"))
 
 
-def host_allowed(host: str, patterns: list[str]) -> bool:
-    """Host header (port ignored) against the allowed-host patterns (see `_pattern`)."""
+def _host_name(host: str) -> str:
     name = host.strip().lower()
     if name.startswith("["):
-        name = name[: name.find("]") + 1]
-    elif name.count(":") == 1:
-        name = name.split(":", 1)[0]
-    return any(_pattern(p).fullmatch(name) for p in patterns)
+        return name[: name.find("]") + 1]
+    if name.count(":") == 1:
+        return name.split(":", 1)[0]
+    return name
+
+
+def host_allowed(host: str, patterns: list[str]) -> bool:
+    """Host header (port ignored) against the allowed-host patterns (see `_pattern`)."""
+    return any(_pattern(p).fullmatch(_host_name(host)) for p in patterns)
 
 
 class HostCheck:
@@ -170,16 +174,23 @@ class HostCheck:
     def __init__(self, app: ASGIApp, patterns: list[str]) -> None:
         self.app = app
         self.patterns = patterns
+        # compiled once, and only the two headers read per request (this runs on every MCP call)
+        self._compiled = [_pattern(p) for p in patterns]
+
+    def _allowed(self, host: str) -> bool:
+        name = _host_name(host)
+        return any(pattern.fullmatch(name) for pattern in self._compiled)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope.get("path") != "/healthz":
-            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
-            host = headers.get("host", "")
-            origin = headers.get("origin", "")
+            host = origin = ""
+            for key, value in scope.get("headers", ()):
+                if key == b"host":
+                    host = value.decode("latin-1")
+                elif key == b"origin":
+                    origin = value.decode("latin-1")
             origin_host = origin.split("://", 1)[-1] if origin else ""
-            if not host_allowed(host, self.patterns) or (
-                origin and not host_allowed(origin_host, self.patterns)
-            ):
+            if not self._allowed(host) or (origin and not self._allowed(origin_host)):
                 log.warning("refused request with a Host/Origin that is not allowed")
                 await PlainTextResponse("Host or Origin not allowed", status_code=421)(scope, receive, send)
                 return

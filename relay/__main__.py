@@ -4,12 +4,27 @@ from __future__ import annotations
 
 import argparse
 import logging
+import socket
 import sys
 from collections.abc import Sequence
 
 import uvicorn
 
 from relay.config import ConfigError, load_config
+from relay.sse import OpenStreams
+
+
+class RelayServer(uvicorn.Server):
+    """uvicorn, ending the open answers as shutdown begins: each would otherwise hold the shutdown until it
+    finished (uvicorn waits for open responses), and each closes its llama-stack request as it ends."""
+
+    def __init__(self, config: uvicorn.Config, streams: OpenStreams) -> None:
+        super().__init__(config)
+        self._streams = streams
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        self._streams.close_all()
+        await super().shutdown(sockets)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -28,9 +43,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from relay.app import create_app
 
     # No access log: query strings and headers stay out of the logs; the relay logs each chat itself.
-    uvicorn.run(
-        create_app(config), host=args.host, port=args.port, log_level=args.log_level, access_log=False
+    app = create_app(config)
+    server = RelayServer(
+        uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False),
+        app.state.open_streams,
     )
+    server.run()
     return 0
 
 

@@ -12,20 +12,28 @@ from relay.config import RelayConfig
 from relay.errors import install_error_handlers, without_validation_422
 from relay.logfilter import install_log_filters
 from relay.metrics import RelayMetrics
-from relay.middleware import BodyLimitMiddleware, MetricsMiddleware
+from relay.middleware import RequestMiddleware
 from relay.routers import chat, health, meta
+from relay.sse import OpenStreams
 from relay.state import RelayState, make_argocd_client, make_llama_client
 
 
 def create_app(config: RelayConfig) -> FastAPI:
+    """`app.state.open_streams` (an `OpenStreams`) ends every open answer when called `close_all()`: the
+    server calls it as it begins shutting down (`relay.__main__.RelayServer`)."""
     install_log_filters()
     metrics = RelayMetrics()
+    open_streams = OpenStreams()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # One client per upstream for the whole process: a client per request costs latency and memory.
         state = RelayState(
-            config=config, llama=make_llama_client(config), argocd=make_argocd_client(config), metrics=metrics
+            config=config,
+            llama=make_llama_client(config),
+            argocd=make_argocd_client(config),
+            metrics=metrics,
+            open_streams=open_streams,
         )
         app.state.relay = state
         try:
@@ -39,6 +47,7 @@ def create_app(config: RelayConfig) -> FastAPI:
         summary="Identifies the user, calls llama-stack with the Argo CD tools, streams SSE.",
         lifespan=lifespan,
     )
+    app.state.open_streams = open_streams
     install_error_handlers(app)
     _openapi = app.openapi
 
@@ -51,6 +60,5 @@ def create_app(config: RelayConfig) -> FastAPI:
     app.include_router(chat.router)
     app.include_router(meta.router)
     app.include_router(health.router)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=config.limits.max_request_bytes)
-    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(RequestMiddleware, metrics=metrics, max_bytes=config.limits.max_request_bytes)
     return app

@@ -16,9 +16,29 @@ class _TooLarge(Exception):
     pass
 
 
-class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+# Label values must come from a fixed set: a client choosing the method (FOO1, FOO2, …) or the path would
+# otherwise create a new time series per request.
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def route_label(scope: Scope) -> str:
+    """The matched route's template (`/api/chat`), never the raw path; `unmatched` for a 404."""
+    path = getattr(scope.get("route"), "path", None)
+    return path if isinstance(path, str) and path else "unmatched"
+
+
+def method_label(scope: Scope) -> str:
+    method = str(scope.get("method", ""))
+    return method if method in _METHODS else "other"
+
+
+class RequestMiddleware:
+    """Request metrics and the body size limit in one layer: one frame and one pair of wrappers per request
+    (an open stream holds them for its whole life)."""
+
+    def __init__(self, app: ASGIApp, metrics: RelayMetrics, max_bytes: int) -> None:
         self.app = app
+        self.metrics = metrics
         self.max_bytes = max_bytes
 
     async def _reject(self, send: Send) -> None:
@@ -44,12 +64,8 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        for name, value in scope.get("headers", ()):
-            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
-                await self._reject(send)
-                return
+        status = 0  # 0: no response started
         received = 0
-        started = False
 
         async def limited_receive() -> Message:
             nonlocal received
@@ -60,47 +76,6 @@ class BodyLimitMiddleware:
                     raise _TooLarge
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _TooLarge:
-            if started:
-                raise
-            await self._reject(send)
-
-
-# Label values must come from a fixed set: a client choosing the method (FOO1, FOO2, …) or the path would
-# otherwise create a new time series per request.
-_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-
-
-def route_label(scope: Scope) -> str:
-    """The matched route's template (`/api/chat`), never the raw path; `unmatched` for a 404."""
-    path = getattr(scope.get("route"), "path", None)
-    return path if isinstance(path, str) and path else "unmatched"
-
-
-def method_label(scope: Scope) -> str:
-    method = str(scope.get("method", ""))
-    return method if method in _METHODS else "other"
-
-
-class MetricsMiddleware:
-    def __init__(self, app: ASGIApp, metrics: RelayMetrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        status = 500
-
         async def recording_send(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
@@ -108,6 +83,13 @@ class MetricsMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, recording_send)
+            for name, value in scope.get("headers", ()):
+                if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
+                    raise _TooLarge
+            await self.app(scope, limited_receive, recording_send)
+        except _TooLarge:
+            if status:
+                raise
+            await self._reject(recording_send)
         finally:
-            self.metrics.requests.labels(route_label(scope), method_label(scope), str(status)).inc()
+            self.metrics.requests.labels(route_label(scope), method_label(scope), str(status or 500)).inc()

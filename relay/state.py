@@ -15,6 +15,7 @@ from relay.config import RelayConfig
 from relay.conversation import ConversationSigner
 from relay.identity import IdentityResolver
 from relay.metrics import RelayMetrics
+from relay.sse import OpenStreams
 
 
 class NoModelError(Exception):
@@ -76,6 +77,8 @@ class RelayState:
     llama: AsyncLlamaStackClient
     argocd: ArgoCDClient
     metrics: RelayMetrics
+    # the process's open SSE streams: server shutdown ends them (relay/__main__.py)
+    open_streams: OpenStreams = field(default_factory=OpenStreams)
     identity: IdentityResolver = field(init=False)
     conversations: ConversationSigner = field(init=False)
     streams: StreamSlots = field(init=False)

@@ -19,7 +19,6 @@ from typing import Any
 
 import anyio
 from llama_stack_client import APIConnectionError, APIError, APIStatusError, APITimeoutError, AsyncStream
-from sse_starlette import ServerSentEvent
 
 from mcp_server.scope import TOOLS_OUTSIDE_SCOPE
 from mcp_server.shaping import cap_bytes
@@ -28,6 +27,7 @@ from relay.conversation import Conversation
 from relay.identity import Identity
 from relay.logfilter import SCRUB, Scrubber
 from relay.schemas import ChatRequest
+from relay.sse import encode_event
 from relay.state import NoModelError, RelayState, StreamSlot
 from relay.upstream import iter_event_batches
 
@@ -51,8 +51,8 @@ class StreamFailure(Exception):
         self.message = message
 
 
-def sse(event: str, data: dict[str, Any]) -> dict[str, str]:
-    return {"event": event, "data": json.dumps(data, separators=(",", ":"))}
+def sse(event: str, data: dict[str, Any]) -> bytes:
+    return encode_event(event, data)
 
 
 def _first_line(text: str, limit: int) -> str:
@@ -140,7 +140,7 @@ class ChatStream:
     def _scrub(self, text: str) -> str:
         return self._scrubber(text)
 
-    def _start_event(self) -> dict[str, str]:
+    def _start_event(self) -> bytes:
         self._started = True
         handle = None
         if self._response_id is not None:
@@ -182,7 +182,7 @@ class ChatStream:
 
     # -- translation ----------------------------------------------------------------------------------
 
-    def _tool_call(self, item: dict[str, Any]) -> dict[str, str]:
+    def _tool_call(self, item: dict[str, Any]) -> bytes:
         item_id = str(item.get("id"))
         self._announced.add(item_id)
         arguments = item.get("arguments") or self._arguments.get(item_id)
@@ -191,10 +191,10 @@ class ChatStream:
             {"id": item_id, "name": item.get("name"), "arguments": _arguments(arguments, self._scrubber)},
         )
 
-    def _translate_batch(self, events: list[dict[str, Any]]) -> list[dict[str, str]]:
+    def _translate_batch(self, events: list[dict[str, Any]]) -> list[bytes]:
         """Our events for upstream events that arrived together; consecutive text deltas become one `token`
         event (the browser still streams, with fewer frames when the relay is busy)."""
-        out: list[dict[str, str]] = []
+        out: list[bytes] = []
         text: list[str] = []
         for event in events:
             if event.get("type") == "response.output_text.delta":
@@ -210,10 +210,10 @@ class ChatStream:
             out.append(sse("token", {"text": "".join(text)}))
         return out
 
-    def _translate(self, event: dict[str, Any]) -> list[dict[str, str]]:
+    def _translate(self, event: dict[str, Any]) -> list[bytes]:
         kind = event.get("type")
         item: dict[str, Any] = event.get("item") or {}
-        out: list[dict[str, str]] = []
+        out: list[bytes] = []
         if kind == "response.created":
             self._response_id = (event.get("response") or {}).get("id")
             if not self._started:
@@ -341,8 +341,8 @@ class ChatStream:
             )
             return stream
 
-    async def events(self) -> AsyncIterator[dict[str, str] | bytes]:
-        """SSE frames for EventSourceResponse: single events as dicts, batches already encoded."""
+    async def events(self) -> AsyncIterator[bytes]:
+        """Encoded SSE frames for EventStreamResponse; the events of one upstream read in one frame."""
         started_at = time.monotonic()
         deadline = started_at + self.state.config.limits.stream_timeout_seconds
         metrics = self.state.metrics
@@ -357,16 +357,19 @@ class ChatStream:
                 upstream = await self._open(deadline)
                 async with contextlib.aclosing(iter_event_batches(upstream.response)) as batches:
                     while True:
-                        with anyio.fail_after(max(0.0, deadline - time.monotonic())):
+                        # a bare cancel scope, not `fail_after`: no generator context manager held per read
+                        with anyio.CancelScope(
+                            deadline=anyio.current_time() + deadline - time.monotonic()
+                        ) as read:
                             try:
                                 batch = await anext(batches)
                             except StopAsyncIteration:
                                 break
+                        if read.cancelled_caught:
+                            raise TimeoutError
                         out = self._translate_batch(batch)
                         if out:  # one write for what arrived together
-                            yield b"".join(
-                                ServerSentEvent(event=e["event"], data=e["data"]).encode() for e in out
-                            )
+                            yield b"".join(out)
                 if not self._completed:
                     raise StreamFailure(
                         "tools_unavailable" if self._tools_failed else "incomplete",

@@ -6,7 +6,6 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from sse_starlette import EventSourceResponse
 from starlette.background import BackgroundTask
 
 from relay.conversation import Conversation, ConversationError
@@ -14,6 +13,7 @@ from relay.errors import RelayHTTPError, responses
 from relay.identity import Identity, IdentityError
 from relay.routers.deps import relay_state
 from relay.schemas import ChatRequest
+from relay.sse import EventStreamResponse
 from relay.state import RelayState, StreamSlot
 from relay.streaming import ChatStream, app_key
 
@@ -58,7 +58,7 @@ async def _release(slot: StreamSlot) -> None:
 @router.post(
     "/api/chat",
     summary="Ask a question about an application or resource; the answer streams back as SSE.",
-    response_class=EventSourceResponse,
+    response_class=EventStreamResponse,
     responses={
         200: _STREAM_DOC,
         **responses(
@@ -76,7 +76,7 @@ async def _release(slot: StreamSlot) -> None:
 )
 async def chat(
     body: ChatRequest, request: Request, state: Annotated[RelayState, Depends(relay_state)]
-) -> EventSourceResponse:
+) -> EventStreamResponse:
     limits = state.config.limits
     if len(body.message.encode()) > limits.max_message_bytes:
         raise RelayHTTPError(
@@ -114,9 +114,10 @@ async def chat(
         request_id=uuid.uuid4().hex,
         slot=slot,
     )
-    return EventSourceResponse(
+    return EventStreamResponse(
         stream.events(),
-        ping=limits.heartbeat_seconds,
+        heartbeat_seconds=limits.heartbeat_seconds,
+        streams=state.open_streams,
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         background=BackgroundTask(_release, slot),
     )
