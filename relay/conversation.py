@@ -11,17 +11,14 @@ import hmac
 from dataclasses import dataclass
 
 from mcp_server.sealed import SealError, seal, unseal
+from relay.errors import Refusal
 
 _PREFIX = "c1"
 _MAX_HANDLE = 2048
 
 
-class ConversationError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
+class ConversationError(Refusal):
+    """A conversation handle that is forged (400) or belongs to another user or application (403)."""
 
 
 @dataclass(frozen=True)

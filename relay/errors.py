@@ -13,6 +13,17 @@ from fastapi.responses import JSONResponse
 from relay.schemas import ErrorResponse
 
 
+class Refusal(Exception):
+    """A request refused before its stream starts: an HTTP status, a stable code, a message a person can act
+    on. The router turns it into a `RelayHTTPError`."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
 class RelayHTTPError(Exception):
     def __init__(
         self, status: int, code: str, message: str, *, identity_modes: list[str] | None = None

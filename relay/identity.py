@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from mcp_server.argocd_client import ArgoCDClient, ArgoCDError, ArgoCDUnavailable, Unauthenticated
 from mcp_server.scope import sign_scope
 from relay.config import IdentityConfig, IdentityMode
+from relay.errors import Refusal
 
 TOKEN_COOKIE = "argocd.token"
 PASTED_HEADER = "x-argocd-token"
@@ -33,14 +34,8 @@ _HOW_TO = {
 }
 
 
-class IdentityError(Exception):
+class IdentityError(Refusal):
     """The request cannot be attributed to a user (401), or the claims contradict each other (403)."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)
