@@ -6,7 +6,10 @@ Direct and relayed batches alternate round by round so drift hits both alike. Th
 the relay sends (its own prompt builder, instructions, MCP tool entry). Targets: relayed TTFT ≤ 1.05 x direct
 at concurrency 1 and ≤ 1.10 x at 50. lightspeed-stack, the peer relay, runs beside ours when it can start.
 
-`python -m bench.relay_overhead [--quick] [--results FILE]`
+`python -m bench.relay_overhead [--quick] [--results FILE] [--c1 ROUNDS]`
+
+`--c1 ROUNDS` measures only concurrency 1 without a tool call, ROUNDS answers each way (less noise on the
+tightest target); like `--quick` it records nothing unless `--results` is given.
 """
 
 from __future__ import annotations
@@ -159,8 +162,11 @@ async def _batch(fn: Any, http: httpx2.AsyncClient, body: dict[str, Any], n: int
     return list(await asyncio.gather(*(fn(http, body) for _ in range(n))))
 
 
-async def measure(quick: bool) -> tuple[report.Table, dict[str, object], list[str], bool]:
-    plan = [(1, 1), (2, 1)] if quick else [(1, 12), (10, 4), (50, 2)]
+async def measure(
+    quick: bool, c1_rounds: int | None = None
+) -> tuple[report.Table, dict[str, object], list[str], bool]:
+    plan = [(1, c1_rounds)] if c1_rounds else [(1, 1), (2, 1)] if quick else [(1, 12), (10, 4), (50, 2)]
+    questions = {"no tool": QUESTIONS["no tool"]} if c1_rounds else QUESTIONS
     token = token_for("admin")
     notes = [f"Scripted model at {TOKEN_DELAY_MS} ms per token; times in ms (median over every answer)."]
     table = report.Table(
@@ -198,7 +204,7 @@ async def measure(quick: bool) -> tuple[report.Table, dict[str, object], list[st
                 relayed = await astack.enter_async_context(
                     httpx2.AsyncClient(base_url=ours.url, headers=auth, timeout=120, limits=limits)
                 )
-                for answer, question in QUESTIONS.items():
+                for answer, question in questions.items():
                     dbody = direct_body(question, stack.urls["mcp_endpoint"], token)
                     rbody = _chat_request(question).model_dump(mode="json")
                     await direct_once(direct, dbody)  # warm both paths
@@ -255,10 +261,14 @@ def _row(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = report.parser(__doc__ or "").parse_args(argv)
-    table, summary, notes, _ = asyncio.run(measure(args.quick))
+    cli = report.parser(__doc__ or "")
+    cli.add_argument("--c1", type=int, default=None, metavar="ROUNDS", help="only c1 without a tool call")
+    args = cli.parse_args(argv)
+    table, summary, notes, _ = asyncio.run(measure(args.quick, args.c1))
     report.emit("Relay overhead (streamed answers, relay vs direct to llama-stack)", table, notes)
-    report.record(report.results_path(args), "relay_overhead", summary, quick=args.quick)
+    quick = args.quick or args.c1 is not None
+    path = args.results if args.c1 is not None else report.results_path(args)
+    report.record(path, "relay_overhead", summary, quick=quick)
     return 0
 
 

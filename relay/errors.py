@@ -66,14 +66,21 @@ def _describe_validation(exc: RequestValidationError) -> str:
     return "Invalid request body: " + "; ".join(parts)
 
 
+def refusal_response(exc: RelayHTTPError | RequestValidationError) -> JSONResponse:
+    """The answer to a request refused before anything streamed (also used by `ChatEndpoint`)."""
+    if isinstance(exc, RelayHTTPError):
+        return error_response(exc.status, exc.body)
+    return error_response(400, ErrorResponse(code="bad_request", message=_describe_validation(exc)))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     async def relay_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RelayHTTPError)
-        return error_response(exc.status, exc.body)
+        return refusal_response(exc)
 
     async def validation_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        return error_response(400, ErrorResponse(code="bad_request", message=_describe_validation(exc)))
+        return refusal_response(exc)
 
     app.add_exception_handler(RelayHTTPError, relay_error)
     app.add_exception_handler(RequestValidationError, validation_error)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from relay.metrics import RelayMetrics
@@ -36,8 +37,12 @@ class RequestMiddleware:
     """Request metrics and the body size limit in one layer: one frame and one pair of wrappers per request
     (an open stream holds them for its whole life)."""
 
-    def __init__(self, app: ASGIApp, metrics: RelayMetrics, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, metrics: RelayMetrics, max_bytes: int, direct: Route | None = None
+    ) -> None:
         self.app = app
+        # a route answered here rather than through the app (see relay.routers.chat.ChatEndpoint)
+        self.direct = direct
         self.metrics = metrics
         self.max_bytes = max_bytes
 
@@ -82,11 +87,17 @@ class RequestMiddleware:
                 status = int(message["status"])
             await send(message)
 
+        app = self.app
+        if self.direct is not None:
+            match, child = self.direct.matches(scope)
+            if match == Match.FULL:
+                scope.update(child)
+                app = self.direct.app
         try:
             for name, value in scope.get("headers", ()):
                 if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
                     raise _TooLarge
-            await self.app(scope, limited_receive, recording_send)
+            await app(scope, limited_receive, recording_send)
         except _TooLarge:
             if status:
                 raise

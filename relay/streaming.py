@@ -8,7 +8,6 @@ upstream response is closed at once (shielded, bounded) so llama-stack stops wor
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import logging
 import re
@@ -18,7 +17,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
-from llama_stack_client import APIConnectionError, APIError, APIStatusError, APITimeoutError, AsyncStream
+import httpx
+from llama_stack_client import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    AsyncStream,
+    Omit,
+    omit,
+)
 
 from mcp_server.scope import TOOLS_OUTSIDE_SCOPE
 from mcp_server.shaping import cap_bytes
@@ -39,6 +47,25 @@ _MAX_ARGUMENTS = 2048
 # Larger arguments are not parsed (only scrubbed and cut): they are shown cut anyway
 _PARSE_ARGUMENTS = 64 << 10
 _MAX_DETAIL = 300
+# An uncompressed stream is read raw (relay/upstream.py): no decoder chain per open stream. The client's
+# telemetry headers (X-Stainless-*) are left out: the request keeps its headers for the whole answer.
+_UPSTREAM_HEADERS: dict[str, str | Omit] = {
+    "Accept-Encoding": "identity",
+    **{
+        f"X-Stainless-{name}": omit
+        for name in (
+            "Lang",
+            "Package-Version",
+            "OS",
+            "Arch",
+            "Runtime",
+            "Runtime-Version",
+            "Async",
+            "Retry-Count",
+            "Read-Timeout",
+        )
+    },
+}
 _BARE_TOOL_ERROR = re.compile(r"Error \(code -?\w+\): (None)?")
 
 
@@ -107,11 +134,12 @@ def app_key(request: ChatRequest, default_namespace: str) -> str:
     return f"{app.namespace or default_namespace}/{app.name}"
 
 
-@dataclass
+@dataclass(slots=True)  # slots: no per-stream __dict__ (hundreds of streams stay open at once)
 class ChatStream:
     state: RelayState
     identity: Identity
-    request: ChatRequest
+    # dropped once the prompt is built: an open stream need not keep the parsed body and its context
+    request: ChatRequest | None
     previous: Conversation | None
     request_id: str
     slot: StreamSlot
@@ -126,16 +154,22 @@ class ChatStream:
     _tools_failed: bool = False
     _tools_pending: bool = False
     _context_truncated: dict[str, bool] = field(default_factory=dict)
+    _app_key: str = field(default="", init=False)
+    _old_handle: str | None = field(default=None, init=False)
+    _scrubber_cache: Scrubber | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        if self.request is not None:
+            self._app_key = app_key(self.request, self.state.config.argocd.namespace)
+            self._old_handle = self.request.conversation
 
     # -- helpers --------------------------------------------------------------------------------------
 
     @property
-    def _app_key(self) -> str:
-        return app_key(self.request, self.state.config.argocd.namespace)
-
-    @functools.cached_property
     def _scrubber(self) -> Scrubber:
-        return Scrubber(self.identity.token, self.identity.scope_header)
+        if self._scrubber_cache is None:
+            self._scrubber_cache = Scrubber(self.identity.token, self.identity.scope_header)
+        return self._scrubber_cache
 
     def _scrub(self, text: str) -> str:
         return self._scrubber(text)
@@ -147,8 +181,8 @@ class ChatStream:
             handle = self.state.conversations.sign(
                 Conversation(user=self.identity.username, response_id=self._response_id, app=self._app_key)
             )
-        elif self.request.conversation is not None:
-            handle = self.request.conversation  # nothing new to continue from: keep the old one
+        elif self._old_handle is not None:
+            handle = self._old_handle  # nothing new to continue from: keep the old one
         return sse(
             "start",
             {
@@ -312,11 +346,14 @@ class ChatStream:
 
     # -- the stream -----------------------------------------------------------------------------------
 
-    async def _open(self, deadline: float) -> AsyncStream[Any]:
+    async def _open(self, deadline: float) -> httpx.Response:
         config = self.state.config
+        request, self.request = self.request, None
+        if request is None:
+            raise RuntimeError("a chat stream opens once")
         with anyio.fail_after(max(0.0, deadline - time.monotonic())):
             prompt = await build_prompt_async(
-                self.request, config.limits, secret=self.identity.token, limiter=self.state.prompt_limiter
+                request, config.limits, secret=self.identity.token, limiter=self.state.prompt_limiter
             )
             self._context_truncated = prompt.truncated
             model = await self.state.model()
@@ -337,9 +374,16 @@ class ChatStream:
             # per-request walk of the body against the typed params (a third of the relay's CPU per answer;
             # it leaves this body unchanged).
             stream: AsyncStream[Any] = await self.state.llama.post(
-                "/v1/responses", body=params, cast_to=object, stream=True, stream_cls=AsyncStream[Any]
+                "/v1/responses",
+                body=params,
+                cast_to=object,
+                stream=True,
+                stream_cls=AsyncStream[Any],
+                options={"headers": _UPSTREAM_HEADERS},
             )
-            return stream
+            # only the HTTP response is read (relay/upstream.py): the client's stream object, its unstarted
+            # decoder generator and the client reference would otherwise be held for the whole answer
+            return stream.response
 
     async def events(self) -> AsyncIterator[bytes]:
         """Encoded SSE frames for EventStreamResponse; the events of one upstream read in one frame."""
@@ -349,13 +393,13 @@ class ChatStream:
         metrics.active_streams.inc()
         metrics.streams.labels(self.identity.mode).inc()
         self._context_truncated = {}
-        upstream: AsyncStream[Any] | None = None
+        upstream: httpx.Response | None = None
         outcome = "ok"
         try:
             failure: StreamFailure | None = None
             try:
                 upstream = await self._open(deadline)
-                async with contextlib.aclosing(iter_event_batches(upstream.response)) as batches:
+                async with contextlib.aclosing(iter_event_batches(upstream)) as batches:
                     while True:
                         # a bare cancel scope, not `fail_after`: no generator context manager held per read
                         with anyio.CancelScope(
@@ -393,7 +437,7 @@ class ChatStream:
         finally:
             if upstream is not None:
                 with anyio.CancelScope(shield=True), anyio.move_on_after(1.0):
-                    await upstream.close()
+                    await upstream.aclose()
             elapsed = time.monotonic() - started_at
             metrics.active_streams.dec()
             metrics.stream_duration.observe(elapsed)

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import email.message
+import json
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+import pydantic
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from starlette.background import BackgroundTask
+from starlette.responses import Response
+from starlette.routing import Match, Route
+from starlette.types import Receive, Scope, Send
 
 from relay.conversation import Conversation, ConversationError
-from relay.errors import RelayHTTPError, responses
+from relay.errors import RelayHTTPError, refusal_response, responses
 from relay.identity import Identity, IdentityError
 from relay.routers.deps import relay_state
 from relay.schemas import ChatRequest
@@ -56,7 +63,7 @@ async def _release(slot: StreamSlot) -> None:
 
 
 @router.post(
-    "/api/chat",
+    "/api/chat",  # documents the route; `ChatEndpoint` (added ahead of it by create_app) answers it
     summary="Ask a question about an application or resource; the answer streams back as SSE.",
     response_class=EventStreamResponse,
     responses={
@@ -77,6 +84,10 @@ async def _release(slot: StreamSlot) -> None:
 async def chat(
     body: ChatRequest, request: Request, state: Annotated[RelayState, Depends(relay_state)]
 ) -> EventStreamResponse:
+    return await _answer(body, request, state)
+
+
+async def _answer(body: ChatRequest, request: Request, state: RelayState) -> EventStreamResponse:
     limits = state.config.limits
     if len(body.message.encode()) > limits.max_message_bytes:
         raise RelayHTTPError(
@@ -121,3 +132,75 @@ async def chat(
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         background=BackgroundTask(_release, slot),
     )
+
+
+def _is_json(content_type: str | None) -> bool:
+    # as FastAPI decides whether to parse a body as JSON
+    if not content_type:
+        return True
+    message = email.message.Message()
+    message["content-type"] = content_type
+    subtype = message.get_content_subtype()
+    return message.get_content_maintype() == "application" and (
+        subtype == "json" or subtype.endswith("+json")
+    )
+
+
+async def _parse(request: Request) -> ChatRequest:
+    """The body as FastAPI parses and validates it for `chat` (the same errors, located under `body`)."""
+    raw = await request.body()
+    if not raw:
+        raise RequestValidationError([{"type": "missing", "loc": ("body",), "msg": "Field required"}])
+    value: Any = raw
+    if _is_json(request.headers.get("content-type")):
+        try:
+            value = json.loads(raw)
+        except ValueError as exc:
+            error = {
+                "type": "json_invalid",
+                "loc": ("body", getattr(exc, "pos", 0)),
+                "msg": "JSON decode error",
+            }
+            raise RequestValidationError([error]) from None
+    try:
+        return ChatRequest.model_validate(value)
+    except pydantic.ValidationError as exc:
+        errors = exc.errors(include_url=False, include_input=False)
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in errors]) from None
+
+
+async def _prepare(state: RelayState, scope: Scope, receive: Receive) -> Response:
+    request = Request(scope, receive)
+    try:
+        return await _answer(await _parse(request), request, state)
+    except (RelayHTTPError, RequestValidationError) as exc:
+        return refusal_response(exc)
+
+
+class ChatEndpoint:
+    """`POST /api/chat` as a plain ASGI app, called by `RequestMiddleware` ahead of FastAPI: what FastAPI's
+    middleware and route keep for a request's whole life (exception and exit-stack layers, its Request,
+    solved dependencies, the raw and parsed body) would be held by every open answer. The request is parsed
+    in `_prepare`, whose frame is gone before the stream starts; refusals answer as the app's exception
+    handlers do. The FastAPI route `chat` documents it (and answers it if called without the middleware)."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await _prepare(self._app.state.relay, scope, receive)
+        await response(scope, receive, send)
+
+
+class ChatRoute(Route):
+    """Matches what `ChatEndpoint` answers (`POST /api/chat`) and names itself in the scope as FastAPI's
+    routes do, so the metrics label it."""
+
+    def __init__(self, app: FastAPI) -> None:
+        super().__init__("/api/chat", ChatEndpoint(app), methods=["POST"], include_in_schema=False)
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child = super().matches(scope)
+        if match != Match.NONE:
+            child["route"] = self
+        return match, child
