@@ -450,11 +450,13 @@ class ArgoCDClient:
                         break
                 raise _error_for_status(response.status_code, _error_text(body))
             try:
-                async for raw, cut_tail in _split_lines(response.aiter_bytes()):
+                chunks = response.aiter_bytes()
+                async for raw, cut_tail in _split_lines(chunks):
                     line = _parse_log_line(raw) if cut_tail is None else _parse_cut_line(raw, cut_tail)
                     if line is None:
                         continue
                     if line is _END:
+                        await _drain(chunks)
                         return
                     assert isinstance(line, LogLine)
                     yield line
@@ -487,15 +489,17 @@ class ArgoCDClient:
             try:
                 async with contextlib.aclosing(self.iter_logs(token, name, **query)) as lines:
                     async for line in lines:
+                        # checked when a line beyond the limit arrives: a stream of exactly `max_lines` lines
+                        # then ends normally and its connection is reused
+                        if len(tail.lines) >= max_lines:
+                            tail.stopped = f"line limit of {max_lines} reached"
+                            break
                         size = len(line.content.encode()) + 1
                         if tail.bytes_read + size > max_bytes:
                             tail.stopped = f"byte limit of {max_bytes} reached"
                             break
                         tail.lines.append(line)
                         tail.bytes_read += size
-                        if len(tail.lines) >= max_lines:
-                            tail.stopped = f"line limit of {max_lines} reached"
-                            break
             except ArgoCDError as exc:
                 if not tail.lines:
                     raise
@@ -506,6 +510,17 @@ class ArgoCDClient:
 
 
 _END = object()
+_MAX_DRAIN_BYTES = 64 * 1024
+
+
+async def _drain(chunks: AsyncIterator[bytes]) -> None:
+    """Reads what follows the `last` sentinel (normally only the end of the chunked body), so the connection
+    goes back to the pool instead of being closed; anything longer is left to `aclose()`."""
+    read = 0
+    async for chunk in chunks:
+        read += len(chunk)
+        if read > _MAX_DRAIN_BYTES:
+            return
 
 
 def _parse_log_line(raw: bytes) -> LogLine | object | None:

@@ -1,6 +1,7 @@
 """The simulator's request log (`/_devstack/requests`).
 
-It records who called what, with a hash of the token, never the token."""
+It records who called what, with a hash of the token, never the token, and the caller's address (so tests can
+see whether a client reused its connection)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ class RequestLog:
     def record(self, conn: HTTPConnection) -> None:
         token = request_token(conn)
         claims = claims_or_none(token)
+        client = conn.scope.get("client")
         self.entries.append(
             {
                 "method": conn.scope.get("method", ""),
@@ -30,6 +32,7 @@ class RequestLog:
                 "query": conn.url.query,
                 "user": claims.username if claims else None,
                 "token_sha256": hashlib.sha256(token.encode()).hexdigest() if token else None,
+                "client": f"{client[0]}:{client[1]}" if client else None,
             }
         )
 

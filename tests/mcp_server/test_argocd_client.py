@@ -7,6 +7,7 @@ import os
 import socket
 import time
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import httpx2
 import psutil
@@ -133,6 +134,31 @@ async def test_reading_the_endless_log_stops_at_the_cap_with_bounded_memory_and_
     assert "byte limit" in by_bytes.stopped
     assert elapsed < 20
     assert process.memory_info().rss - rss_before < 50 * 1024 * 1024
+
+
+async def test_a_finished_log_read_leaves_its_connection_for_the_next_call(argocd_url: str) -> None:
+    # A tail ends with Argo CD's `last` sentinel: reading on to the end of the body (instead of closing at the
+    # sentinel, or at exactly `max_lines` lines) keeps the connection in the pool.
+    where: dict[str, Any] = {
+        "kind": "Deployment",
+        "group": "apps",
+        "resource_name": "checkout-api",
+        "namespace": "checkout",
+        "tail_lines": 100,
+        "max_bytes": 10**6,
+    }
+    async with httpx2.AsyncClient(base_url=argocd_url) as admin:
+        (await admin.delete("/_devstack/requests")).raise_for_status()
+        async with ArgoCDClient(argocd_url) as client:
+            first = await client.logs(ADMIN, "checkout", max_lines=1000, **where)
+            exact = len(first.lines)
+            again = await client.logs(ADMIN, "checkout", max_lines=exact, **where)
+            await client.list_applications(ADMIN)
+        log = (await admin.get("/_devstack/requests")).raise_for_status().json()
+    assert exact > 0
+    assert (len(again.lines), first.stopped, again.stopped) == (exact, None, None)
+    assert len(log) == 3
+    assert len({entry["client"] for entry in log}) == 1
 
 
 async def test_a_log_deadline_stops_reading_an_endless_stream(argocd_url: str) -> None:
