@@ -197,6 +197,25 @@ async def test_get_logs_of_one_pod_respects_tail_lines(argocd_url: str) -> None:
     assert 0 < len(ok(result)["lines"]) <= 3
 
 
+async def test_a_tail_that_may_have_earlier_lines_says_so_and_a_whole_log_does_not(argocd_url: str) -> None:
+    async with connect(argocd_url) as client:
+        long_log = await client.call_tool(
+            "get_logs",
+            {"application": "platform-tools", "kind": "Deployment", "name": "log-firehose", "tail_lines": 50},
+        )
+        whole_log = await client.call_tool(
+            "get_logs",
+            {"application": "checkout", "kind": "Deployment", "name": "checkout-api", "tail_lines": 500},
+        )
+    assert (len(ok(long_log)["lines"]), ok(long_log)["truncated"]) == (50, True)
+    assert "[truncated: only the last 50 lines per pod were asked for; earlier lines may exist" in text(
+        long_log
+    )
+    assert 0 < len(ok(whole_log)["lines"]) < 500
+    assert ok(whole_log)["truncated"] is False
+    assert "truncated" not in text(whole_log)
+
+
 async def test_log_lines_are_redacted(argocd_url: str) -> None:
     async with connect(argocd_url) as client:
         result = await client.call_tool(
