@@ -61,7 +61,6 @@ async def iter_event_batches(response: httpx.Response) -> AsyncGenerator[list[di
             message=f"unexpected stream encoding {encoding!r}", request=response.request, body=None
         )
     buffer = b""
-    # raw: the request asks for `Accept-Encoding: identity`; a compressed answer is refused below
     async for chunk in response.aiter_raw():
         buffer += chunk
         if b"\r" in buffer:

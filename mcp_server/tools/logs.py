@@ -90,7 +90,8 @@ async def get_logs(call: Call, args: m.GetLogsArgs) -> tuple[BaseModel, str]:
             f"Permission denied: you may read application '{args.application}' but not its logs "
             "(Argo CD RBAC 'logs, get'). Use get_events and get_manifest instead."
         ) from None
-    pods = sorted({line.pod for line in log.lines if line.pod})
+    lines_per_pod = Counter(line.pod for line in log.lines)
+    pods = sorted(pod for pod in lines_per_pod if pod)
     text, cut = shaping.shape_log_lines(
         ((ln.pod, ln.content) for ln in log.lines),
         settings.mcp_max_result_bytes - 400,
@@ -104,7 +105,7 @@ async def get_logs(call: Call, args: m.GetLogsArgs) -> tuple[BaseModel, str]:
     )
     notes = []
     # Argo CD sends at most `tail` lines per pod: a pod with that many may have earlier ones
-    tail_reached = bool(log.lines) and max(Counter(ln.pod for ln in log.lines).values()) >= tail
+    tail_reached = max(lines_per_pod.values(), default=0) >= tail
     if log.stopped:
         notes.append(f"[truncated: stopped reading, {log.stopped}]")
     elif tail_reached:
