@@ -3,7 +3,11 @@ versus argocd-mcp on the same task, all against the simulator in one run.
 
 The raw baseline replays exactly the Argo CD requests our tool made (read from the simulator's request log)
 over one keep-alive client with the same token. Calls are interleaved (ours, raw, peer) so drift hits all
-three alike. "new session" is what llama-stack pays per answer: initialize, call, close.
+three alike, and each starts after a short pause, as tool calls in an agent's answer are separated by the
+model's turn: on these 2 cores a process's work after its answer (argocd-mcp's node spends about 1 ms of CPU
+per call in the 100 ms after it has answered) would otherwise land inside the next measured call of another.
+CPU per call is each server process's CPU time over the timed calls (after-answer work included).
+"new session" is what llama-stack pays per answer: initialize, call, close.
 Targets: ours ≤ 1.5x raw at p50; ours faster than argocd-mcp at p50 on each tool.
 
 `python -m bench.tool_latency [--quick] [--results FILE]`
@@ -18,6 +22,7 @@ import time
 from collections.abc import Awaitable, Sequence
 
 import httpx2
+import psutil
 from mcp import Client
 
 from bench import report
@@ -26,10 +31,14 @@ from bench.tasks import ADMIN, Call, build_tasks, call_tool
 from devstack.argocd.world import token_for
 
 TOOLS = ("manifest", "events", "logs", "applications")
+# Before each timed call; longer than the bulk of argocd-mcp's after-answer work, short beside a model's turn.
+SETTLE_SECONDS = 0.03
 
 
 async def _timed(work: Awaitable[object]) -> float:
-    """Seconds `work` takes (a coroutine does nothing until awaited, so creating it first is free)."""
+    """Seconds `work` takes after a settling pause (a coroutine does nothing until awaited, so creating it
+    first is free)."""
+    await asyncio.sleep(SETTLE_SECONDS)
     start = time.perf_counter()
     await work
     return time.perf_counter() - start
@@ -72,7 +81,8 @@ async def measure(quick: bool) -> tuple[report.Table, dict[str, object], list[st
     auth = {"Authorization": f"Bearer {token}"}
     peer_ok = argocd_mcp_installed()
     notes = [
-        f"{iterations} interleaved calls per tool after {warmup} warm-up; times in ms.",
+        f"{iterations} interleaved calls per tool after {warmup} warm-up, each after a "
+        f"{SETTLE_SECONDS * 1000:g} ms pause; times in ms.",
         "raw calls: the Argo CD requests of one timed call (after another one, as in an agent's answer); "
         "'(n first)': a first call about an application also fetches its resource tree, which the server "
         "then keeps for 10 s per caller.",
@@ -89,6 +99,8 @@ async def measure(quick: bool) -> tuple[report.Table, dict[str, object], list[st
             "argocd-mcp p50",
             "argocd-mcp p95",
             "ours/peer p50",
+            "ours CPU",
+            "peer CPU",
             "ours new session p50",
             "peer new session p50",
         ]
@@ -112,7 +124,10 @@ async def measure(quick: bool) -> tuple[report.Table, dict[str, object], list[st
                 task = tasks[key]
                 raw_calls, cold_calls = await _steady_raw_calls(argocd, client, task.ours)
                 samples: dict[str, list[float]] = {"ours": [], "raw": [], "peer": []}
+                cpu = _CpuMeter(ours.pid, peer.pid if peer is not None else None)
                 for i in range(warmup + iterations):
+                    if i == warmup:
+                        cpu.start()
                     o = await _timed(_checked_call(client, task.ours))
                     r = await _timed(_replay(argocd, raw_calls))
                     if peer_client is not None and task.peer is not None:
@@ -122,6 +137,7 @@ async def measure(quick: bool) -> tuple[report.Table, dict[str, object], list[st
                     if i >= warmup:
                         samples["ours"].append(o)
                         samples["raw"].append(r)
+                ours_cpu, peer_cpu = cpu.per_call(iterations)
                 fresh_ours = [await _timed(_fresh_call(ours.url, auth, task.ours)) for _ in range(fresh)]
                 fresh_peer: list[float] = []
                 if peer is not None and task.peer is not None:
@@ -141,6 +157,8 @@ async def measure(quick: bool) -> tuple[report.Table, dict[str, object], list[st
                     ]
                     summary[f"{key} vs peer"] = f"{vs_peer:.2f}"
                 summary[f"{key} vs raw"] = f"{vs_raw:.2f}"
+                if peer_cpu:
+                    summary[f"{key} CPU vs peer"] = f"{ours_cpu / peer_cpu:.2f}"
                 table.add(
                     task.ours.tool,
                     f"{len(raw_calls)} ({cold_calls} first)"
@@ -152,12 +170,36 @@ async def measure(quick: bool) -> tuple[report.Table, dict[str, object], list[st
                     report.ms(report.percentile(samples["ours"], 95)),
                     f"{vs_raw:.2f}",
                     *peer_cells,
+                    report.ms(ours_cpu),
+                    report.ms(peer_cpu) if peer_cpu is not None else "-",
                     report.ms(report.median(fresh_ours)),
                     report.ms(report.median(fresh_peer)) if fresh_peer else "-",
                 )
     notes.append(f"Targets: ours/raw p50 ≤ 1.5 and ours/peer p50 < 1 on every tool: {report.verdict(ok)}.")
     summary["target"] = report.verdict(ok)
     return table, summary, notes, ok
+
+
+class _CpuMeter:
+    """CPU seconds (user + system) each server process spent between `start` and `per_call`."""
+
+    def __init__(self, ours: int, peer: int | None) -> None:
+        self._procs = [psutil.Process(ours), psutil.Process(peer) if peer is not None else None]
+        self._start: list[float] = []
+
+    @staticmethod
+    def _cpu(proc: psutil.Process | None) -> float:
+        if proc is None:
+            return 0.0
+        times = proc.cpu_times()
+        return float(times.user + times.system)
+
+    def start(self) -> None:
+        self._start = [self._cpu(p) for p in self._procs]
+
+    def per_call(self, calls: int) -> tuple[float, float | None]:
+        ours, peer = (self._cpu(p) - s for p, s in zip(self._procs, self._start, strict=True))
+        return ours / calls, (peer / calls if self._procs[1] is not None else None)
 
 
 async def _fresh_call(url: str, headers: dict[str, str], call: Call) -> None:
