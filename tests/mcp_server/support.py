@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 from mcp import Client
 from mcp_types import CallToolResult, TextContent
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from devstack.argocd.world import token_for
+from devstack.servers import serve_in_thread
 from mcp_server.config import Settings
 from mcp_server.server import build_server
 
@@ -24,6 +29,18 @@ async def connect(argocd_url: str, user: str | None = "admin", **overrides: Any)
     """An in-memory MCP client to a server whose ARGOCD_TOKEN is `user`'s."""
     async with Client(build_server(settings_for(argocd_url, user, **overrides))) as client:
         yield client
+
+
+@contextmanager
+def argocd_stub(handler: Callable[[Request], Response]) -> Iterator[str]:
+    """A stand-in for Argo CD that answers every request with `handler(request)`, served for real on a free
+    loopback port (for answers the simulator never gives: broken streams, huge lines, endless bodies)."""
+
+    async def endpoint(request: Request) -> Response:
+        return handler(request)
+
+    with serve_in_thread(Starlette(routes=[Route("/{path:path}", endpoint)])) as url:
+        yield url
 
 
 def text(result: CallToolResult) -> str:

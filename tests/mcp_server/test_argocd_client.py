@@ -9,9 +9,12 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import anyio.lowlevel
 import httpx2
 import psutil
 import pytest
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from devstack.argocd.world import token_for
 from devstack.servers import HOST, free_port
@@ -21,13 +24,14 @@ from mcp_server.argocd_client import (
     ArgoCDUnavailable,
     BadRequest,
     LogStreamError,
+    LogTail,
     NotFound,
     PermissionDeniedOrNotFound,
     ResponseTooLarge,
     Unauthenticated,
 )
 from mcp_server.shaping import shape_log_lines
-from tests.mcp_server.support import connect, error
+from tests.mcp_server.support import argocd_stub, connect, error
 
 pytestmark = pytest.mark.anyio
 
@@ -188,26 +192,29 @@ async def test_the_log_stream_parser_handles_the_sentinel_and_in_stream_errors()
         b'{"error":{"grpc_code":7,"http_code":403,"message":"permission denied","http_status":"Forbidden"}}\n'
     )
 
-    def handler(request: httpx2.Request) -> httpx2.Response:
+    def handler(request: Request) -> Response:
         assert request.headers["Authorization"] == "Bearer t"
-        return httpx2.Response(200, content=failing if "bad" in request.url.path else body)
+        return Response(failing if "bad" in request.url.path else body)
 
-    async with ArgoCDClient("http://argocd.test", transport=httpx2.MockTransport(handler)) as client:
-        tail = await client.logs("t", "good", max_lines=100, max_bytes=10_000)
-        assert [line.content for line in tail.lines] == ["one"]
-        assert not tail.truncated
-        with pytest.raises(PermissionDeniedOrNotFound, match="permission denied"):
-            await client.logs("t", "bad", max_lines=100, max_bytes=10_000)
+    with argocd_stub(handler) as url:
+        async with ArgoCDClient(url) as client:
+            tail = await client.logs("t", "good", max_lines=100, max_bytes=10_000)
+            assert [line.content for line in tail.lines] == ["one"]
+            assert not tail.truncated
+            with pytest.raises(PermissionDeniedOrNotFound, match="permission denied"):
+                await client.logs("t", "bad", max_lines=100, max_bytes=10_000)
+
+
+async def _logs_of(body: bytes, max_bytes: int = 10**9) -> LogTail:
+    """What the client reads of a log stream whose body is `body`."""
+    with argocd_stub(lambda request: Response(body)) as url:
+        async with ArgoCDClient(url) as client:
+            return await client.logs("t", "app", max_lines=100, max_bytes=max_bytes)
 
 
 async def test_an_over_long_log_line_is_cut_not_buffered() -> None:
     huge = b'{"result":{"content":"' + b"x" * 5_000_000 + b'","podName":"p"}}\n'
-
-    def handler(request: httpx2.Request) -> httpx2.Response:
-        return httpx2.Response(200, content=huge + b'{"result":{"content":"next","podName":"p"}}\n')
-
-    async with ArgoCDClient("http://argocd.test", transport=httpx2.MockTransport(handler)) as client:
-        tail = await client.logs("t", "app", max_lines=100, max_bytes=10**9)
+    tail = await _logs_of(huge + b'{"result":{"content":"next","podName":"p"}}\n')
     assert len(tail.lines) == 2
     assert len(tail.lines[0].content) < 20_000
     assert tail.lines[0].content.endswith("[line cut]")
@@ -227,10 +234,9 @@ def _stream_error(http_code: int, message: str, grpc_code: int = 2) -> dict[str,
 
 
 async def test_an_in_stream_error_after_some_lines_keeps_them_and_says_why() -> None:
-    body = _stream(_line("started"), _stream_error(500, "container b not found"), _line("never read"))
-    transport = httpx2.MockTransport(lambda request: httpx2.Response(200, content=body))
-    async with ArgoCDClient("http://argocd.test", transport=transport) as client:
-        tail = await client.logs("t", "app", max_lines=100, max_bytes=10_000)
+    tail = await _logs_of(
+        _stream(_line("started"), _stream_error(500, "container b not found"), _line("never read")), 10_000
+    )
     assert [line.content for line in tail.lines] == ["started"]
     assert tail.truncated
     assert tail.stopped is not None
@@ -250,10 +256,8 @@ async def test_an_in_stream_error_after_some_lines_keeps_them_and_says_why() -> 
 async def test_an_in_stream_error_before_any_line_maps_to_its_class_with_argo_cds_message(
     error: dict[str, object], expected: type[Exception]
 ) -> None:
-    transport = httpx2.MockTransport(lambda request: httpx2.Response(200, content=_stream(error)))
-    async with ArgoCDClient("http://argocd.test", transport=transport) as client:
-        with pytest.raises(expected) as caught:
-            await client.logs("t", "app", max_lines=100, max_bytes=10_000)
+    with pytest.raises(expected) as caught:
+        await _logs_of(_stream(error), 10_000)
     message = str(error["error"]["message"])  # type: ignore[index]
     assert str(caught.value) == message
     if expected is LogStreamError:
@@ -262,10 +266,7 @@ async def test_an_in_stream_error_before_any_line_maps_to_its_class_with_argo_cd
 
 async def test_an_over_long_log_line_is_decoded_with_its_pod_and_its_credentials_redacted() -> None:
     content = 'login attempt {"user": "bob", "password": "hunter2"} ' + "x" * 40_000
-    body = _stream(_line(content, pod="checkout-api-1"), _line("next", pod="checkout-api-2"))
-    transport = httpx2.MockTransport(lambda request: httpx2.Response(200, content=body))
-    async with ArgoCDClient("http://argocd.test", transport=transport) as client:
-        tail = await client.logs("t", "app", max_lines=100, max_bytes=10**9)
+    tail = await _logs_of(_stream(_line(content, pod="checkout-api-1"), _line("next", pod="checkout-api-2")))
     first = tail.lines[0]
     assert first.pod == "checkout-api-1"
     assert first.content.startswith('login attempt {"user": "bob"')
@@ -278,9 +279,7 @@ async def test_an_over_long_log_line_is_decoded_with_its_pod_and_its_credentials
 
 async def test_an_over_long_line_whose_content_cannot_be_found_is_left_out_with_a_note() -> None:
     body = b'{"result":{"podName":"a","other":"' + b"y" * 40_000 + b'","content":"password=hunter2"}}\n'
-    transport = httpx2.MockTransport(lambda request: httpx2.Response(200, content=body))
-    async with ArgoCDClient("http://argocd.test", transport=transport) as client:
-        tail = await client.logs("t", "app", max_lines=100, max_bytes=10**9)
+    tail = await _logs_of(body)
     assert len(tail.lines) == 1
     assert "left out" in tail.lines[0].content
     assert "hunter2" not in tail.lines[0].content
@@ -288,34 +287,37 @@ async def test_an_over_long_line_whose_content_cannot_be_found_is_left_out_with_
 
 @pytest.mark.parametrize("send_length", [True, False])
 async def test_an_answer_over_the_byte_cap_is_an_error_naming_the_cap(send_length: bool) -> None:
-    big = json.dumps({"items": [{"metadata": {"name": "x" * 1000}}] * 200}).encode()
-    read: list[int] = []
+    item = json.dumps({"metadata": {"name": "x" * 1000}}).encode()
+    big = b'{"items": [' + b",".join([item] * 200) + b"]}"
+    sent: list[int] = []
 
-    async def chunks() -> AsyncIterator[bytes]:
-        for i in range(0, len(big), 4096):
-            read.append(i)
-            yield big[i : i + 4096]
+    async def endless() -> AsyncIterator[bytes]:
+        yield b'{"items": ['
+        while len(sent) < 100_000:  # 100 MB: far beyond what a client that stops at the cap is sent
+            sent.append(len(item))
+            yield item + b","
+            await anyio.lowlevel.checkpoint()
 
-    def handler(request: httpx2.Request) -> httpx2.Response:
-        if send_length:
-            return httpx2.Response(200, content=big)
-        return httpx2.Response(200, content=chunks())
+    def handler(request: Request) -> Response:
+        return Response(big) if send_length else StreamingResponse(endless())
 
-    transport = httpx2.MockTransport(handler)
-    async with ArgoCDClient("http://argocd.test", transport=transport, max_response_bytes=65536) as client:
-        with pytest.raises(ResponseTooLarge, match="limit of 65536 bytes"):
-            await client.list_applications("t")
+    with argocd_stub(handler) as url:
+        async with ArgoCDClient(url, max_response_bytes=65536) as client:
+            with pytest.raises(ResponseTooLarge, match="limit of 65536 bytes"):
+                await client.list_applications("t")
     if not send_length:
-        assert len(read) * 4096 <= 65536 + 4096  # reading stopped at the cap
+        assert len(sent) < 100_000  # reading stopped at the cap; the server saw the client leave
 
 
 async def test_list_applications_asks_argo_cd_for_the_fields_it_names() -> None:
     seen: list[str] = []
 
-    def handler(request: httpx2.Request) -> httpx2.Response:
-        seen.append(request.url.params.get("fields", ""))
-        return httpx2.Response(200, json={"items": None})
+    def handler(request: Request) -> Response:
+        seen.append(request.query_params.get("fields", ""))
+        return JSONResponse({"items": None})
 
-    async with ArgoCDClient("http://argocd.test", transport=httpx2.MockTransport(handler)) as client:
-        assert await client.list_applications("t", fields=["items.metadata.name", "items.spec.project"]) == []
+    with argocd_stub(handler) as url:
+        async with ArgoCDClient(url) as client:
+            items = await client.list_applications("t", fields=["items.metadata.name", "items.spec.project"])
+    assert items == []
     assert seen == ["items.metadata.name,items.spec.project"]
