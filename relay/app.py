@@ -15,7 +15,7 @@ from relay.metrics import RelayMetrics
 from relay.middleware import RequestMiddleware
 from relay.routers import chat, health, meta
 from relay.sse import OpenStreams
-from relay.state import RelayState, make_argocd_client, make_llama_client
+from relay.state import RelayState, make_argocd_client, make_llama_client, make_responses_upstream
 
 
 def create_app(config: RelayConfig) -> FastAPI:
@@ -31,6 +31,7 @@ def create_app(config: RelayConfig) -> FastAPI:
         state = RelayState(
             config=config,
             llama=make_llama_client(config),
+            responses=make_responses_upstream(config),
             argocd=make_argocd_client(config),
             metrics=metrics,
             open_streams=open_streams,

@@ -16,6 +16,7 @@ from relay.conversation import ConversationSigner
 from relay.identity import IdentityResolver
 from relay.metrics import RelayMetrics
 from relay.sse import OpenStreams
+from relay.upstream import ResponsesUpstream
 
 
 class NoModelError(Exception):
@@ -48,21 +49,26 @@ class StreamSlots:
 
 
 def make_llama_client(config: RelayConfig) -> AsyncLlamaStackClient:
-    """One client per process, its pool sized for every stream the relay may hold (defaults cap at ~10)."""
-    limits = config.limits
-    pool = limits.max_concurrent_streams + 8
+    """The generated client, for the occasional calls (model list, health); answers use ResponsesUpstream."""
     http = httpx.AsyncClient(
-        limits=httpx.Limits(max_connections=pool, max_keepalive_connections=pool),
+        limits=httpx.Limits(max_connections=8, max_keepalive_connections=8),
         timeout=httpx.Timeout(
-            connect=config.llama_stack.connect_timeout_seconds,
-            read=limits.stream_timeout_seconds,
-            write=30.0,
-            pool=10.0,
+            connect=config.llama_stack.connect_timeout_seconds, read=30.0, write=30.0, pool=10.0
         ),
         trust_env=False,
     )
-    # No retries: a retried streaming POST would run the agent (and its tool calls) twice.
     return AsyncLlamaStackClient(base_url=config.llama_stack.url, http_client=http, max_retries=0)
+
+
+def make_responses_upstream(config: RelayConfig) -> ResponsesUpstream:
+    """One per process, its pool sized for every stream the relay may hold. Never retried: a retried POST
+    would run the agent (and its tool calls) twice."""
+    return ResponsesUpstream(
+        config.llama_stack.url,
+        pool=config.limits.max_concurrent_streams + 8,
+        connect_timeout=config.llama_stack.connect_timeout_seconds,
+        read_timeout=config.limits.stream_timeout_seconds,
+    )
 
 
 def make_argocd_client(config: RelayConfig) -> ArgoCDClient:
@@ -75,6 +81,7 @@ def make_argocd_client(config: RelayConfig) -> ArgoCDClient:
 class RelayState:
     config: RelayConfig
     llama: AsyncLlamaStackClient
+    responses: ResponsesUpstream
     argocd: ArgoCDClient
     metrics: RelayMetrics
     # the process's open SSE streams: server shutdown ends them (relay/__main__.py)
@@ -117,5 +124,6 @@ class RelayState:
         return self._model
 
     async def aclose(self) -> None:
+        await self.responses.aclose()
         await self.llama.close()
         await self.argocd.aclose()

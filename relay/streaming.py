@@ -16,17 +16,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 import anyio
-import httpx
-from llama_stack_client import (
-    APIConnectionError,
-    APIError,
-    APIStatusError,
-    APITimeoutError,
-    AsyncStream,
-    Omit,
-    omit,
-)
+from llama_stack_client import APIConnectionError, APIError, APIStatusError, APITimeoutError
 
 from mcp_server.scope import TOOLS_OUTSIDE_SCOPE
 from mcp_server.shaping import cap_bytes
@@ -37,7 +29,7 @@ from relay.logfilter import SCRUB, Scrubber
 from relay.schemas import ChatRequest
 from relay.sse import encode_event
 from relay.state import NoModelError, RelayState, StreamSlot
-from relay.upstream import iter_event_batches
+from relay.upstream import UpstreamError, UpstreamStatusError, UpstreamUnavailable, iter_event_batches
 
 log = logging.getLogger("relay.chat")
 
@@ -47,25 +39,6 @@ _MAX_ARGUMENTS = 2048
 # Larger arguments are not parsed (only scrubbed and cut): they are shown cut anyway
 _PARSE_ARGUMENTS = 64 << 10
 _MAX_DETAIL = 300
-# An uncompressed stream is read raw (relay/upstream.py): no decoder chain per open stream. The client's
-# telemetry headers (X-Stainless-*) are left out: the request keeps its headers for the whole answer.
-_UPSTREAM_HEADERS: dict[str, str | Omit] = {
-    "Accept-Encoding": "identity",
-    **{
-        f"X-Stainless-{name}": omit
-        for name in (
-            "Lang",
-            "Package-Version",
-            "OS",
-            "Arch",
-            "Runtime",
-            "Runtime-Version",
-            "Async",
-            "Retry-Count",
-            "Read-Timeout",
-        )
-    },
-}
 _BARE_TOOL_ERROR = re.compile(r"Error \(code -?\w+\): (None)?")
 
 
@@ -311,18 +284,18 @@ class ChatStream:
                 "timeout",
                 f"The answer took longer than {limit:g} s and was stopped. Ask a narrower question.",
             )
-        if isinstance(exc, APIConnectionError):
+        if isinstance(exc, APIConnectionError | UpstreamUnavailable):
             return StreamFailure(
                 "llama_stack_unavailable",
                 f"The AI service (llama-stack at {url}) is unreachable. Try again shortly; if that fails, "
                 "ask your administrator to check llama-stack.",
             )
-        if isinstance(exc, APIStatusError):
+        if isinstance(exc, APIStatusError | UpstreamStatusError):
             return StreamFailure(
                 "llama_stack_error",
                 f"The AI service refused the request (HTTP {exc.status_code}): {self._detail(exc.message)}",
             )
-        if isinstance(exc, APIError):
+        if isinstance(exc, APIError | UpstreamError):
             detail = exc.message or ""
             lowered = detail.lower()
             if self._tools_failed or self._tools_pending or "mcp" in lowered:
@@ -346,7 +319,7 @@ class ChatStream:
 
     # -- the stream -----------------------------------------------------------------------------------
 
-    async def _open(self, deadline: float) -> httpx.Response:
+    async def _open(self, deadline: float) -> aiohttp.ClientResponse:
         config = self.state.config
         request, self.request = self.request, None
         if request is None:
@@ -370,20 +343,7 @@ class ChatStream:
                 params["max_output_tokens"] = config.llama_stack.max_output_tokens
             if self.previous is not None:
                 params["previous_response_id"] = self.previous.response_id
-            # The client's generic POST: the same request, errors and pool as `responses.create`, without its
-            # per-request walk of the body against the typed params (a third of the relay's CPU per answer;
-            # it leaves this body unchanged).
-            stream: AsyncStream[Any] = await self.state.llama.post(
-                "/v1/responses",
-                body=params,
-                cast_to=object,
-                stream=True,
-                stream_cls=AsyncStream[Any],
-                options={"headers": _UPSTREAM_HEADERS},
-            )
-            # only the HTTP response is read (relay/upstream.py): the client's stream object, its unstarted
-            # decoder generator and the client reference would otherwise be held for the whole answer
-            return stream.response
+            return await self.state.responses.open(params)
 
     async def events(self) -> AsyncIterator[bytes]:
         """Encoded SSE frames for EventStreamResponse; the events of one upstream read in one frame."""
@@ -393,13 +353,13 @@ class ChatStream:
         metrics.active_streams.inc()
         metrics.streams.labels(self.identity.mode).inc()
         self._context_truncated = {}
-        upstream: httpx.Response | None = None
+        upstream: aiohttp.ClientResponse | None = None
         outcome = "ok"
         try:
             failure: StreamFailure | None = None
             try:
                 upstream = await self._open(deadline)
-                async with contextlib.aclosing(iter_event_batches(upstream)) as batches:
+                async with contextlib.aclosing(iter_event_batches(upstream.content.iter_any())) as batches:
                     while True:
                         # a bare cancel scope, not `fail_after`: no generator context manager held per read
                         with anyio.CancelScope(
@@ -436,8 +396,9 @@ class ChatStream:
             raise
         finally:
             if upstream is not None:
-                with anyio.CancelScope(shield=True), anyio.move_on_after(1.0):
-                    await upstream.aclose()
+                # back to the pool after a whole answer; an answer left unread closes its connection, which
+                # tells llama-stack to stop working on it
+                upstream.release()
             elapsed = time.monotonic() - started_at
             metrics.active_streams.dec()
             metrics.stream_duration.observe(elapsed)

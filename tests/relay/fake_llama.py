@@ -9,7 +9,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, StreamingResponse
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 
@@ -19,6 +19,8 @@ def _frame(event: dict[str, Any]) -> bytes:
 
 def _events(question: str, token: str) -> list[dict[str, Any]]:
     created = {"type": "response.created", "response": {"id": "resp_fake"}}
+    if "[[broken]]" in question:
+        return [created, {"type": "response.output_text.delta", "delta": "Half an"}]
     if "[[malformed]]" in question:
         # `response` should be an object: the relay's translation fails in a way it does not expect
         return [{"type": "response.created", "response": f"not an object {token}"}]
@@ -47,15 +49,23 @@ def _events(question: str, token: str) -> list[dict[str, Any]]:
     return [created, {"type": "response.completed", "response": {"id": "resp_fake"}}]
 
 
+class BrokenStream(Exception):
+    """Raised inside a stream: the server drops the connection mid-answer."""
+
+
 def create_fake_llama() -> Starlette:
-    async def responses(request: Request) -> StreamingResponse:
+    async def responses(request: Request) -> Response:
         body = await request.json()
         token = str(body["tools"][0].get("authorization", ""))
         question = str(body["input"][-1]["content"])
+        if "[[refused]]" in question:
+            return JSONResponse({"detail": "temperature must be at most 2"}, status_code=400)
 
         async def stream() -> AsyncIterator[bytes]:
             for event in _events(question, token):
                 yield _frame(event)
+            if "[[broken]]" in question:
+                raise BrokenStream("the connection drops before the answer is complete")
 
         return StreamingResponse(stream(), media_type="text/event-stream")
 

@@ -61,6 +61,22 @@ def test_tool_call_arguments_are_scrubbed_and_capped(relay: str) -> None:
     assert "hunter2" not in frames
 
 
+def test_a_request_llama_stack_refuses_gives_its_status_and_reason(relay: str) -> None:
+    transcript = ask(relay, "[[refused]] why?")
+    assert transcript.names == ["start", "error", "end"]
+    error = transcript.first("error")
+    assert error["code"] == "llama_stack_error"
+    assert "HTTP 400" in error["message"]
+    assert "temperature must be at most 2" in error["message"]
+
+
+def test_a_stream_that_breaks_off_gives_the_text_so_far_then_one_error(relay: str) -> None:
+    transcript = ask(relay, "[[broken]] why?")
+    assert transcript.names == ["start", "token", "error", "end"]
+    assert transcript.text == "Half an"
+    assert transcript.first("error")["code"] == "llama_stack_unavailable"
+
+
 def test_an_unexpected_failure_logs_its_traceback_without_the_token(
     relay: str, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -3,31 +3,26 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 
-import httpx
 import pytest
-from llama_stack_client import APIError
 
-from relay.upstream import iter_event_batches
+from relay.upstream import UpstreamError, iter_event_batches
 
 pytestmark = pytest.mark.anyio
 
 
-def frame(event: dict[str, object], sep: bytes = b"\n") -> bytes:
+def frame(event: Mapping[str, object], sep: bytes = b"\n") -> bytes:
     return b"event: x" + sep + b"data: " + json.dumps(event).encode() + sep + sep
 
 
-def response(*chunks: bytes) -> httpx.Response:
-    async def body() -> AsyncIterator[bytes]:
-        for chunk in chunks:
-            yield chunk
-
-    return httpx.Response(200, content=body(), request=httpx.Request("POST", "http://llama/v1/responses"))
+async def body(*chunks: bytes) -> AsyncIterator[bytes]:
+    for chunk in chunks:
+        yield chunk
 
 
 async def batches(*chunks: bytes) -> list[list[dict[str, object]]]:
-    return [batch async for batch in iter_event_batches(response(*chunks))]
+    return [batch async for batch in iter_event_batches(body(*chunks))]
 
 
 async def test_events_that_arrive_in_one_read_come_out_as_one_batch() -> None:
@@ -47,7 +42,7 @@ async def test_comments_done_and_a_final_unterminated_event_are_handled() -> Non
     assert await batches(raw) == [[last]]
 
 
-async def test_an_error_frame_raises_the_clients_api_error_with_its_message() -> None:
+async def test_an_error_frame_raises_an_upstream_error_with_its_message() -> None:
     raw = frame({"type": "a"}) + b'data: {"error": {"message": "model exploded"}}\n\n'
-    with pytest.raises(APIError, match="model exploded"):
+    with pytest.raises(UpstreamError, match="model exploded"):
         await batches(raw)
