@@ -6,7 +6,8 @@ over one keep-alive client with the same token. Calls are interleaved (ours, raw
 three alike, and each starts after a short pause, as tool calls in an agent's answer are separated by the
 model's turn: on these 2 cores a process's work after its answer (argocd-mcp's node spends about 1 ms of CPU
 per call in the 100 ms after it has answered) would otherwise land inside the next measured call of another.
-CPU per call is each server process's CPU time over the timed calls (after-answer work included).
+CPU per call: each server process's CPU time over the timed calls (after-answer work included), and the
+client's (this process, the MCP SDK's client) during them.
 "new session" is what llama-stack pays per answer: initialize, call, close.
 Targets: ours ≤ 1.5x raw at p50; ours faster than argocd-mcp at p50 on each tool.
 
@@ -38,10 +39,16 @@ SETTLE_SECONDS = 0.03
 async def _timed(work: Awaitable[object]) -> float:
     """Seconds `work` takes after a settling pause (a coroutine does nothing until awaited, so creating it
     first is free)."""
+    return (await _timed_cpu(work))[0]
+
+
+async def _timed_cpu(work: Awaitable[object]) -> tuple[float, float]:
+    """(seconds, CPU seconds of this process, the client) `work` takes after a settling pause."""
     await asyncio.sleep(SETTLE_SECONDS)
+    cpu = time.process_time()
     start = time.perf_counter()
     await work
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
 async def _checked_call(client: Client, call: Call) -> None:
@@ -99,8 +106,8 @@ async def measure(quick: bool) -> tuple[report.Table, dict[str, object], list[st
             "argocd-mcp p50",
             "argocd-mcp p95",
             "ours/peer p50",
-            "ours CPU",
-            "peer CPU",
+            "ours CPU server/client",
+            "peer CPU server/client",
             "ours new session p50",
             "peer new session p50",
         ]
@@ -124,19 +131,22 @@ async def measure(quick: bool) -> tuple[report.Table, dict[str, object], list[st
                 task = tasks[key]
                 raw_calls, cold_calls = await _steady_raw_calls(argocd, client, task.ours)
                 samples: dict[str, list[float]] = {"ours": [], "raw": [], "peer": []}
+                client_cpu = {"ours": 0.0, "peer": 0.0}
                 cpu = _CpuMeter(ours.pid, peer.pid if peer is not None else None)
                 for i in range(warmup + iterations):
                     if i == warmup:
                         cpu.start()
-                    o = await _timed(_checked_call(client, task.ours))
+                    o, o_cpu = await _timed_cpu(_checked_call(client, task.ours))
                     r = await _timed(_replay(argocd, raw_calls))
                     if peer_client is not None and task.peer is not None:
-                        p = await _timed(_checked_call(peer_client, task.peer))
+                        p, p_cpu = await _timed_cpu(_checked_call(peer_client, task.peer))
                         if i >= warmup:
                             samples["peer"].append(p)
+                            client_cpu["peer"] += p_cpu
                     if i >= warmup:
                         samples["ours"].append(o)
                         samples["raw"].append(r)
+                        client_cpu["ours"] += o_cpu
                 ours_cpu, peer_cpu = cpu.per_call(iterations)
                 fresh_ours = [await _timed(_fresh_call(ours.url, auth, task.ours)) for _ in range(fresh)]
                 fresh_peer: list[float] = []
@@ -170,8 +180,10 @@ async def measure(quick: bool) -> tuple[report.Table, dict[str, object], list[st
                     report.ms(report.percentile(samples["ours"], 95)),
                     f"{vs_raw:.2f}",
                     *peer_cells,
-                    report.ms(ours_cpu),
-                    report.ms(peer_cpu) if peer_cpu is not None else "-",
+                    f"{report.ms(ours_cpu)} / {report.ms(client_cpu['ours'] / iterations)}",
+                    f"{report.ms(peer_cpu)} / {report.ms(client_cpu['peer'] / iterations)}"
+                    if peer_cpu is not None
+                    else "-",
                     report.ms(report.median(fresh_ours)),
                     report.ms(report.median(fresh_peer)) if fresh_peer else "-",
                 )
