@@ -90,6 +90,14 @@ def mcp_server(argocd_url: str, env: Mapping[str, str] | None = None) -> Iterato
         yield Server(srv.url + "/mcp", srv.pid)
 
 
+@contextlib.contextmanager
+def noop_mcp() -> Iterator[Server]:
+    """bench.noop_mcp: the SDK server with one tool that does nothing (the floor under our tools)."""
+    port = free_port()
+    with process("noop-mcp", python_module("bench.noop_mcp", "--port", str(port)), port, "/healthz") as srv:
+        yield Server(srv.url + "/mcp", srv.pid)
+
+
 def argocd_mcp_installed() -> bool:
     return ARGOCD_MCP_JS.is_file() and shutil.which("node") is not None
 

@@ -27,7 +27,7 @@ import psutil
 from mcp import Client
 
 from bench import report
-from bench.stack import argocd_mcp, argocd_mcp_installed, mcp_client, mcp_server, simulator
+from bench.stack import argocd_mcp, argocd_mcp_installed, mcp_client, mcp_server, noop_mcp, simulator
 from bench.tasks import ADMIN, Call, build_tasks, call_tool
 from devstack.argocd.world import token_for
 
@@ -117,6 +117,7 @@ async def measure(quick: bool) -> tuple[report.Table, dict[str, object], list[st
     with contextlib.ExitStack() as stack:
         sim = stack.enter_context(simulator())
         ours = stack.enter_context(mcp_server(sim.url))
+        noop = stack.enter_context(noop_mcp())
         peer = stack.enter_context(argocd_mcp(sim.url, token)) if peer_ok else None
         if peer is None:
             notes.append("argocd-mcp is not installed (`npm ci` in bench/peers): its columns are empty.")
@@ -127,6 +128,8 @@ async def measure(quick: bool) -> tuple[report.Table, dict[str, object], list[st
             tasks = await build_tasks(argocd)
             client = await astack.enter_async_context(mcp_client(ours.url, auth))
             peer_client = await astack.enter_async_context(mcp_client(peer.url)) if peer else None
+            noop_client = await astack.enter_async_context(mcp_client(noop.url))
+            raw_p50s: list[float] = []
             for key in TOOLS:
                 task = tasks[key]
                 raw_calls, cold_calls = await _steady_raw_calls(argocd, client, task.ours)
@@ -153,6 +156,7 @@ async def measure(quick: bool) -> tuple[report.Table, dict[str, object], list[st
                 if peer is not None and task.peer is not None:
                     fresh_peer = [await _timed(_fresh_call(peer.url, {}, task.peer)) for _ in range(fresh)]
                 o50, r50 = report.median(samples["ours"]), report.median(samples["raw"])
+                raw_p50s.append(r50)
                 vs_raw = report.ratio(o50, r50)
                 ok &= vs_raw <= 1.5
                 peer_cells: list[object] = ["-", "-", "-"]
@@ -187,9 +191,22 @@ async def measure(quick: bool) -> tuple[report.Table, dict[str, object], list[st
                     report.ms(report.median(fresh_ours)),
                     report.ms(report.median(fresh_peer)) if fresh_peer else "-",
                 )
+            notes.append(await _floor(noop_client, warmup, iterations, min(raw_p50s)))
     notes.append(f"Targets: ours/raw p50 ≤ 1.5 and ours/peer p50 < 1 on every tool: {report.verdict(ok)}.")
     summary["target"] = report.verdict(ok)
     return table, summary, notes, ok
+
+
+async def _floor(client: Client, warmup: int, iterations: int, raw_p50: float) -> str:
+    """The latency of a tool that does nothing (bench.noop_mcp), against the fastest raw call above."""
+    calls = [await _timed_cpu(client.call_tool("noop", {})) for _ in range(warmup + iterations)][warmup:]
+    p50 = report.median([wall for wall, _ in calls])
+    cpu = sum(c for _, c in calls) / len(calls)
+    return (
+        f"Floor: a tool that does nothing, on the MCP SDK server with our transport settings "
+        f"(bench.noop_mcp): p50 {report.ms(p50)} ms, client CPU {report.ms(cpu)} ms per call; "
+        f"{report.ratio(p50, raw_p50):.2f}x the fastest raw p50 above."
+    )
 
 
 class _CpuMeter:

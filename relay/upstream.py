@@ -28,8 +28,7 @@ __all__ = [
 
 # One event bigger than this is a broken upstream, not an answer (a whole response object is a few KiB).
 MAX_EVENT_BYTES = 4 << 20
-
-
+# Of an error answer, only this much is read, for its message.
 _MAX_ERROR_BODY = 4096
 
 
@@ -67,7 +66,7 @@ def _error_message(body: bytes, reason: str) -> str:
             data.get("message"),
         ):
             if candidate:
-                return str(candidate) if not isinstance(candidate, str) else candidate
+                return str(candidate)
     return body.decode("utf-8", "replace").strip() or reason or "no details"
 
 

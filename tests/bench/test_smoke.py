@@ -46,6 +46,7 @@ def test_tool_latency_benchmark_times_the_four_tools(
     out = _run(tool_latency.main, "tool_latency", tmp_path, capsys)
     for tool in tool_latency.TOOLS:
         assert tool in out or tool.rstrip("s") in out
+    assert "Floor: a tool that does nothing" in out
 
 
 def test_memory_benchmark_measures_the_mcp_server_and_the_relay(
