@@ -61,7 +61,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy mcp_server relay devstack bench argocd_assistant
+	$(VENV)/bin/mypy mcp_server relay devstack bench argocd_assistant tests
 
 # The Python suites start the whole stack (llama-stack, the built extension) for their end-to-end parts.
 pytest: $(STAMP) $(LS_STAMP) $(EXT_BUILD) $(PEERS_STAMP)
