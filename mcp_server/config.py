@@ -50,10 +50,12 @@ class Settings(BaseSettings):
     )
     argocd_insecure: bool = Field(False, description="ARGOCD_INSECURE: skip TLS certificate verification.")
     argocd_ca_file: Path | None = Field(
-        None, description="ARGOCD_CA_FILE: PEM file of CA certificates to verify the Argo CD server with."
+        None,
+        description="ARGOCD_CA_FILE: PEM file of CA certificates to verify the Argo CD server with "
+        "(default: the system's CA store).",
     )
     argocd_timeout: float = Field(
-        15.0, gt=0, le=300, description="ARGOCD_TIMEOUT: seconds to wait for each Argo CD read/write."
+        15.0, gt=0, le=300, description="ARGOCD_TIMEOUT: seconds to wait for each Argo CD read."
     )
     argocd_connect_timeout: float = Field(
         5.0, gt=0, le=60, description="ARGOCD_CONNECT_TIMEOUT: seconds to wait for a connection to Argo CD."

@@ -131,7 +131,9 @@ class ArgoCDConfig(_Section):
     )
     insecure: bool = Field(False, description="Skip TLS certificate verification (development only).")
     ca_file: ReadableFile | None = Field(
-        None, description="CA bundle that signs Argo CD's TLS certificate (an existing, readable file)."
+        None,
+        description="CA bundle that signs Argo CD's TLS certificate (an existing, readable file); default: "
+        "the system's CA store.",
     )
     timeout_seconds: float = Field(10.0, gt=0, description="Timeout for Argo CD API calls.")
 
