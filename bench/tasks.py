@@ -6,13 +6,17 @@ and which facts a model needs from the answer (and which secrets must never reac
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx2
 from mcp import Client
+
+from bench.stack import Server, argocd_mcp, argocd_mcp_installed, mcp_client, mcp_server, simulator
+from devstack.argocd.world import token_for
 
 ADMIN = "admin"
 
@@ -253,3 +257,37 @@ async def read_raw(
             if size >= max_bytes or time.monotonic() > deadline:
                 return RawBody(size, b"".join(chunks).decode("utf-8", "replace"), complete=False)
     return RawBody(size, b"".join(chunks).decode("utf-8", "replace"), complete=True)
+
+
+@dataclass
+class Contest:
+    """The simulator, our MCP server and argocd-mcp (None when not installed), a session to each, a client
+    of the simulator as the admin, and the task set: what the tool benchmarks run side by side."""
+
+    sim: Server
+    ours: Server
+    peer: Server | None
+    argocd: httpx2.AsyncClient
+    client: Client
+    peer_client: Client | None
+    tasks: dict[str, Task]
+    auth: dict[str, str]
+
+
+@contextlib.asynccontextmanager
+async def contest() -> AsyncIterator[Contest]:
+    """Starts and always stops what `Contest` holds; our server is called with the admin's token."""
+    token = token_for(ADMIN)
+    auth = {"Authorization": f"Bearer {token}"}
+    with contextlib.ExitStack() as stack:
+        sim = stack.enter_context(simulator())
+        ours = stack.enter_context(mcp_server(sim.url))
+        peer = stack.enter_context(argocd_mcp(sim.url, token)) if argocd_mcp_installed() else None
+        async with contextlib.AsyncExitStack() as astack:
+            argocd = await astack.enter_async_context(
+                httpx2.AsyncClient(base_url=sim.url, headers=auth, timeout=30)
+            )
+            tasks = await build_tasks(argocd)
+            client = await astack.enter_async_context(mcp_client(ours.url, auth))
+            peer_client = await astack.enter_async_context(mcp_client(peer.url)) if peer else None
+            yield Contest(sim, ours, peer, argocd, client, peer_client, tasks, auth)

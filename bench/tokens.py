@@ -9,17 +9,12 @@ at most a third of argocd-mcp's, every required fact present, no task over the r
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import sys
 from collections.abc import Sequence
 
-import httpx2
-
 from bench import report
-from bench.stack import argocd_mcp, argocd_mcp_installed, mcp_client, mcp_server, simulator
-from bench.tasks import ADMIN, build_tasks, call_tool, read_raw
+from bench.tasks import call_tool, contest, read_raw
 from bench.tokenizer import count_tokens, tokenizer_name
-from devstack.argocd.world import token_for
 from mcp_server.config import Settings
 
 RAW_MAX_BYTES = 16 << 20
@@ -32,77 +27,64 @@ def _size(text: str) -> tuple[int, int]:
 
 async def measure(quick: bool) -> tuple[report.Table, dict[str, object], list[str], bool]:
     cap = int(Settings.model_fields["mcp_max_result_bytes"].default)
-    token = token_for(ADMIN)
-    auth = {"Authorization": f"Bearer {token}"}
-    peer_ok = argocd_mcp_installed()
     notes = [f"Tokens: {tokenizer_name()}. Result cap of our server: {cap} bytes (MCP_MAX_RESULT_BYTES)."]
     raw_budget = (1 << 20, 1.0) if quick else (RAW_MAX_BYTES, RAW_MAX_SECONDS)
-    with contextlib.ExitStack() as stack:
-        sim = stack.enter_context(simulator())
-        ours = stack.enter_context(mcp_server(sim.url))
-        peer = stack.enter_context(argocd_mcp(sim.url, token)) if peer_ok else None
-        if peer is None:
+    async with contest() as c:
+        if c.peer is None:
             notes.append("argocd-mcp is not installed (`npm ci` in bench/peers): its column is empty.")
-        async with contextlib.AsyncExitStack() as astack:
-            argocd = await astack.enter_async_context(
-                httpx2.AsyncClient(base_url=sim.url, headers=auth, timeout=30)
+        table = report.Table(
+            [
+                "task",
+                "ours bytes",
+                "ours tokens",
+                "raw API bytes",
+                "raw tokens",
+                "argocd-mcp bytes",
+                "argocd-mcp tokens",
+                "ours/peer",
+                "facts",
+                "secrets",
+                "≤ cap",
+            ]
+        )
+        totals = {"ours": 0, "peer": 0, "raw": 0}
+        all_facts = True
+        all_capped = True
+        for task in c.tasks.values():
+            text, is_error = await call_tool(c.client, task.ours)
+            ours_bytes, ours_tokens = _size(text)
+            missing = [f for f in task.required if f not in text]
+            leaked = [f for f in task.forbidden if f in text]
+            facts_ok = not missing and not is_error
+            all_facts &= facts_ok and not leaked
+            capped = ours_bytes <= cap
+            all_capped &= capped
+            raw = await read_raw(c.argocd, task.raw, max_bytes=raw_budget[0], max_seconds=raw_budget[1])
+            raw_tokens: object = count_tokens(raw.text)
+            raw_bytes: object = raw.size
+            if not raw.complete:  # cut at the read budget: the endless log never ends
+                raw_bytes, raw_tokens = f"> {raw.size} (cut)", f"> {raw_tokens}"
+            peer_cells: list[object] = ["-", "-", "-"]
+            if c.peer_client is not None:
+                assert task.peer is not None
+                peer_text, _ = await call_tool(c.peer_client, task.peer)
+                peer_bytes, peer_tokens = _size(peer_text)
+                totals["peer"] += peer_bytes
+                peer_cells = [peer_bytes, peer_tokens, f"{report.ratio(ours_bytes, peer_bytes):.2f}"]
+            totals["ours"] += ours_bytes
+            totals["raw"] += raw.size
+            fact_cell = "all" if facts_ok else f"**missing {', '.join(missing) or 'tool error'}**"
+            table.add(
+                task.label,
+                ours_bytes,
+                ours_tokens,
+                raw_bytes,
+                raw_tokens,
+                *peer_cells,
+                fact_cell,
+                f"**leaked {len(leaked)}**" if leaked else "none",
+                report.verdict(capped),
             )
-            tasks = await build_tasks(argocd)
-            client = await astack.enter_async_context(mcp_client(ours.url, auth))
-            peer_client = await astack.enter_async_context(mcp_client(peer.url)) if peer else None
-            table = report.Table(
-                [
-                    "task",
-                    "ours bytes",
-                    "ours tokens",
-                    "raw API bytes",
-                    "raw tokens",
-                    "argocd-mcp bytes",
-                    "argocd-mcp tokens",
-                    "ours/peer",
-                    "facts",
-                    "secrets",
-                    "≤ cap",
-                ]
-            )
-            totals = {"ours": 0, "peer": 0, "raw": 0}
-            all_facts = True
-            all_capped = True
-            for task in tasks.values():
-                text, is_error = await call_tool(client, task.ours)
-                ours_bytes, ours_tokens = _size(text)
-                missing = [f for f in task.required if f not in text]
-                leaked = [f for f in task.forbidden if f in text]
-                facts_ok = not missing and not is_error
-                all_facts &= facts_ok and not leaked
-                capped = ours_bytes <= cap
-                all_capped &= capped
-                raw = await read_raw(argocd, task.raw, max_bytes=raw_budget[0], max_seconds=raw_budget[1])
-                raw_tokens: object = count_tokens(raw.text)
-                raw_bytes: object = raw.size
-                if not raw.complete:  # cut at the read budget: the endless log never ends
-                    raw_bytes, raw_tokens = f"> {raw.size} (cut)", f"> {raw_tokens}"
-                peer_cells: list[object] = ["-", "-", "-"]
-                if peer_client is not None:
-                    assert task.peer is not None
-                    peer_text, _ = await call_tool(peer_client, task.peer)
-                    peer_bytes, peer_tokens = _size(peer_text)
-                    totals["peer"] += peer_bytes
-                    peer_cells = [peer_bytes, peer_tokens, f"{report.ratio(ours_bytes, peer_bytes):.2f}"]
-                totals["ours"] += ours_bytes
-                totals["raw"] += raw.size
-                fact_cell = "all" if facts_ok else f"**missing {', '.join(missing) or 'tool error'}**"
-                table.add(
-                    task.label,
-                    ours_bytes,
-                    ours_tokens,
-                    raw_bytes,
-                    raw_tokens,
-                    *peer_cells,
-                    fact_cell,
-                    f"**leaked {len(leaked)}**" if leaked else "none",
-                    report.verdict(capped),
-                )
     overall = report.ratio(totals["ours"], totals["peer"]) if totals["peer"] else float("nan")
     table.add(
         "**total**",

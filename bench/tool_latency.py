@@ -20,16 +20,15 @@ import asyncio
 import contextlib
 import sys
 import time
-from collections.abc import Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Sequence
 
 import httpx2
 import psutil
 from mcp import Client
 
 from bench import report
-from bench.stack import argocd_mcp, argocd_mcp_installed, mcp_client, mcp_server, noop_mcp, simulator
-from bench.tasks import ADMIN, Call, build_tasks, call_tool
-from devstack.argocd.world import token_for
+from bench.stack import mcp_client, noop_mcp
+from bench.tasks import Call, call_tool, contest
 
 TOOLS = ("manifest", "events", "logs", "applications")
 # Before each timed call; longer than the bulk of argocd-mcp's after-answer work, short beside a model's turn.
@@ -84,9 +83,6 @@ async def _replay(argocd: httpx2.AsyncClient, calls: list[tuple[str, str]]) -> N
 
 async def measure(quick: bool) -> tuple[report.Table, dict[str, object], list[str], bool]:
     iterations, warmup, fresh = (5, 1, 2) if quick else (60, 5, 15)
-    token = token_for(ADMIN)
-    auth = {"Authorization": f"Bearer {token}"}
-    peer_ok = argocd_mcp_installed()
     notes = [
         f"{iterations} interleaved calls per tool after {warmup} warm-up, each after a "
         f"{SETTLE_SECONDS * 1000:g} ms pause; times in ms.",
@@ -114,87 +110,81 @@ async def measure(quick: bool) -> tuple[report.Table, dict[str, object], list[st
     )
     summary: dict[str, object] = {}
     ok = True
-    with contextlib.ExitStack() as stack:
-        sim = stack.enter_context(simulator())
-        ours = stack.enter_context(mcp_server(sim.url))
-        noop = stack.enter_context(noop_mcp())
-        peer = stack.enter_context(argocd_mcp(sim.url, token)) if peer_ok else None
-        if peer is None:
+    async with contest() as c, _noop_client() as noop_client:
+        if c.peer is None:
             notes.append("argocd-mcp is not installed (`npm ci` in bench/peers): its columns are empty.")
-        async with contextlib.AsyncExitStack() as astack:
-            argocd = await astack.enter_async_context(
-                httpx2.AsyncClient(base_url=sim.url, headers=auth, timeout=30)
-            )
-            tasks = await build_tasks(argocd)
-            client = await astack.enter_async_context(mcp_client(ours.url, auth))
-            peer_client = await astack.enter_async_context(mcp_client(peer.url)) if peer else None
-            noop_client = await astack.enter_async_context(mcp_client(noop.url))
-            raw_p50s: list[float] = []
-            for key in TOOLS:
-                task = tasks[key]
-                raw_calls, cold_calls = await _steady_raw_calls(argocd, client, task.ours)
-                samples: dict[str, list[float]] = {"ours": [], "raw": [], "peer": []}
-                client_cpu = {"ours": 0.0, "peer": 0.0}
-                cpu = _CpuMeter(ours.pid, peer.pid if peer is not None else None)
-                for i in range(warmup + iterations):
-                    if i == warmup:
-                        cpu.start()
-                    o, o_cpu = await _timed_cpu(_checked_call(client, task.ours))
-                    r = await _timed(_replay(argocd, raw_calls))
-                    if peer_client is not None and task.peer is not None:
-                        p, p_cpu = await _timed_cpu(_checked_call(peer_client, task.peer))
-                        if i >= warmup:
-                            samples["peer"].append(p)
-                            client_cpu["peer"] += p_cpu
+        argocd, client, peer_client, ours, peer = c.argocd, c.client, c.peer_client, c.ours, c.peer
+        raw_p50s: list[float] = []
+        for key in TOOLS:
+            task = c.tasks[key]
+            raw_calls, cold_calls = await _steady_raw_calls(argocd, client, task.ours)
+            samples: dict[str, list[float]] = {"ours": [], "raw": [], "peer": []}
+            client_cpu = {"ours": 0.0, "peer": 0.0}
+            cpu = _CpuMeter(ours.pid, peer.pid if peer is not None else None)
+            for i in range(warmup + iterations):
+                if i == warmup:
+                    cpu.start()
+                o, o_cpu = await _timed_cpu(_checked_call(client, task.ours))
+                r = await _timed(_replay(argocd, raw_calls))
+                if peer_client is not None and task.peer is not None:
+                    p, p_cpu = await _timed_cpu(_checked_call(peer_client, task.peer))
                     if i >= warmup:
-                        samples["ours"].append(o)
-                        samples["raw"].append(r)
-                        client_cpu["ours"] += o_cpu
-                ours_cpu, peer_cpu = cpu.per_call(iterations)
-                fresh_ours = [await _timed(_fresh_call(ours.url, auth, task.ours)) for _ in range(fresh)]
-                fresh_peer: list[float] = []
-                if peer is not None and task.peer is not None:
-                    fresh_peer = [await _timed(_fresh_call(peer.url, {}, task.peer)) for _ in range(fresh)]
-                o50, r50 = report.median(samples["ours"]), report.median(samples["raw"])
-                raw_p50s.append(r50)
-                vs_raw = report.ratio(o50, r50)
-                ok &= vs_raw <= 1.5
-                peer_cells: list[object] = ["-", "-", "-"]
-                if samples["peer"]:
-                    p50 = report.median(samples["peer"])
-                    vs_peer = report.ratio(o50, p50)
-                    ok &= vs_peer < 1.0
-                    peer_cells = [
-                        report.ms(p50),
-                        report.ms(report.percentile(samples["peer"], 95)),
-                        f"{vs_peer:.2f}",
-                    ]
-                    summary[f"{key} vs peer"] = f"{vs_peer:.2f}"
-                summary[f"{key} vs raw"] = f"{vs_raw:.2f}"
-                if peer_cpu:
-                    summary[f"{key} CPU vs peer"] = f"{ours_cpu / peer_cpu:.2f}"
-                table.add(
-                    task.ours.tool,
-                    f"{len(raw_calls)} ({cold_calls} first)"
-                    if cold_calls != len(raw_calls)
-                    else len(raw_calls),
-                    report.ms(r50),
-                    report.ms(report.percentile(samples["raw"], 95)),
-                    report.ms(o50),
-                    report.ms(report.percentile(samples["ours"], 95)),
-                    f"{vs_raw:.2f}",
-                    *peer_cells,
-                    f"{report.ms(ours_cpu)} / {report.ms(client_cpu['ours'] / iterations)}",
-                    f"{report.ms(peer_cpu)} / {report.ms(client_cpu['peer'] / iterations)}"
-                    if peer_cpu is not None
-                    else "-",
-                    report.ms(report.median(fresh_ours)),
-                    report.ms(report.median(fresh_peer)) if fresh_peer else "-",
-                )
-            notes.append(await _floor(noop_client, warmup, iterations, min(raw_p50s)))
+                        samples["peer"].append(p)
+                        client_cpu["peer"] += p_cpu
+                if i >= warmup:
+                    samples["ours"].append(o)
+                    samples["raw"].append(r)
+                    client_cpu["ours"] += o_cpu
+            ours_cpu, peer_cpu = cpu.per_call(iterations)
+            fresh_ours = [await _timed(_fresh_call(ours.url, c.auth, task.ours)) for _ in range(fresh)]
+            fresh_peer: list[float] = []
+            if peer is not None and task.peer is not None:
+                fresh_peer = [await _timed(_fresh_call(peer.url, {}, task.peer)) for _ in range(fresh)]
+            o50, r50 = report.median(samples["ours"]), report.median(samples["raw"])
+            raw_p50s.append(r50)
+            vs_raw = report.ratio(o50, r50)
+            ok &= vs_raw <= 1.5
+            peer_cells: list[object] = ["-", "-", "-"]
+            if samples["peer"]:
+                p50 = report.median(samples["peer"])
+                vs_peer = report.ratio(o50, p50)
+                ok &= vs_peer < 1.0
+                peer_cells = [
+                    report.ms(p50),
+                    report.ms(report.percentile(samples["peer"], 95)),
+                    f"{vs_peer:.2f}",
+                ]
+                summary[f"{key} vs peer"] = f"{vs_peer:.2f}"
+            summary[f"{key} vs raw"] = f"{vs_raw:.2f}"
+            if peer_cpu:
+                summary[f"{key} CPU vs peer"] = f"{ours_cpu / peer_cpu:.2f}"
+            table.add(
+                task.ours.tool,
+                f"{len(raw_calls)} ({cold_calls} first)" if cold_calls != len(raw_calls) else len(raw_calls),
+                report.ms(r50),
+                report.ms(report.percentile(samples["raw"], 95)),
+                report.ms(o50),
+                report.ms(report.percentile(samples["ours"], 95)),
+                f"{vs_raw:.2f}",
+                *peer_cells,
+                f"{report.ms(ours_cpu)} / {report.ms(client_cpu['ours'] / iterations)}",
+                f"{report.ms(peer_cpu)} / {report.ms(client_cpu['peer'] / iterations)}"
+                if peer_cpu is not None
+                else "-",
+                report.ms(report.median(fresh_ours)),
+                report.ms(report.median(fresh_peer)) if fresh_peer else "-",
+            )
+        notes.append(await _floor(noop_client, warmup, iterations, min(raw_p50s)))
     notes.append(f"Targets: ours/raw p50 ≤ 1.5 and ours/peer p50 < 1 on every tool: {report.verdict(ok)}.")
     summary["target"] = report.verdict(ok)
     return table, summary, notes, ok
+
+
+@contextlib.asynccontextmanager
+async def _noop_client() -> AsyncIterator[Client]:
+    with noop_mcp() as noop:
+        async with mcp_client(noop.url) as client:
+            yield client
 
 
 async def _floor(client: Client, warmup: int, iterations: int, raw_p50: float) -> str:
