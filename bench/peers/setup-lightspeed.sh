@@ -11,7 +11,7 @@ pybin=$("$root/scripts/find-python.sh")
 [ -x "$venv/bin/python" ] || "$pybin" -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --prefer-binary -r "$here/lightspeed-requirements.txt"
 touch "$stamp"
-# lightspeed-stack 0.6.5-0.7.1 on PyPI ship neither in the wheel nor in the sdist the top-level modules its
+# lightspeed-stack 0.3.0-0.7.1 on PyPI ship neither in the wheel nor in the sdist the top-level modules its
 # app imports (lightspeed_stack, configuration, log, constants, client, version), so it cannot start.
 # Say so plainly; bench/relay_overhead.py checks the same thing and leaves the peer column empty.
 "$venv/bin/python" -c 'import configuration, log, lightspeed_stack' 2>/dev/null ||
