@@ -248,6 +248,11 @@ class ArgoCDClient:
         return ArgoCDTimeout(f"Argo CD at {self.base_url} did not answer {what} within the {detail}")
 
     def _transport_error(self, exc: aiohttp.ClientError, what: str) -> ArgoCDUnavailable:
+        if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+            return ArgoCDUnavailable(
+                f"Argo CD at {self.base_url} is unreachable for {what}: its TLS certificate is not trusted "
+                "(configure the CA that signs it)"
+            )
         kind = "connection failed" if isinstance(exc, aiohttp.ClientConnectorError) else type(exc).__name__
         return ArgoCDUnavailable(f"Argo CD at {self.base_url} is unreachable ({kind}) for {what}")
 

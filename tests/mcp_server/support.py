@@ -32,14 +32,15 @@ async def connect(argocd_url: str, user: str | None = "admin", **overrides: Any)
 
 
 @contextmanager
-def argocd_stub(handler: Callable[[Request], Response]) -> Iterator[str]:
+def argocd_stub(handler: Callable[[Request], Response], **uvicorn_config: Any) -> Iterator[str]:
     """A stand-in for Argo CD that answers every request with `handler(request)`, served for real on a free
-    loopback port (for answers the simulator never gives: broken streams, huge lines, endless bodies)."""
+    loopback port (for answers the simulator never gives: broken streams, huge lines, endless bodies; TLS
+    with `ssl_keyfile`/`ssl_certfile`)."""
 
     async def endpoint(request: Request) -> Response:
         return handler(request)
 
-    with serve_in_thread(Starlette(routes=[Route("/{path:path}", endpoint)])) as url:
+    with serve_in_thread(Starlette(routes=[Route("/{path:path}", endpoint)]), **uvicorn_config) as url:
         yield url
 
 

@@ -7,12 +7,14 @@ import os
 import socket
 import time
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import anyio.lowlevel
 import httpx2
 import psutil
 import pytest
+import trustme
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
@@ -36,6 +38,37 @@ from tests.mcp_server.support import argocd_stub, connect, error
 pytestmark = pytest.mark.anyio
 
 ADMIN = token_for("admin")
+
+
+@pytest.fixture(scope="module")
+def tls_argocd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """(https URL, the CA file that signs its certificate) of a stand-in Argo CD served over TLS."""
+    ca = trustme.CA()
+    cert = ca.issue_cert(HOST)
+    folder = tmp_path_factory.mktemp("tls")
+    ca_file, key_file, cert_file = folder / "ca.pem", folder / "key.pem", folder / "cert.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    cert.private_key_pem.write_to_path(str(key_file))
+    cert.cert_chain_pems[0].write_to_path(str(cert_file))
+
+    def userinfo(request: Request) -> Response:
+        return JSONResponse({"loggedIn": True, "username": "admin"})
+
+    with argocd_stub(userinfo, ssl_keyfile=str(key_file), ssl_certfile=str(cert_file)) as url:
+        yield url.replace("http://", "https://"), ca_file
+
+
+async def test_tls_is_verified_against_the_ca_file_and_an_untrusted_certificate_says_so(
+    tls_argocd: tuple[str, Path],
+) -> None:
+    url, ca_file = tls_argocd
+    async with ArgoCDClient(url, verify=ca_file) as client:
+        assert (await client.userinfo("t")).username == "admin"
+    async with ArgoCDClient(url) as client:
+        with pytest.raises(ArgoCDUnavailable, match="TLS certificate is not trusted"):
+            await client.userinfo("t")
+    async with ArgoCDClient(url, verify=False) as client:  # insecure: development only
+        assert (await client.userinfo("t")).username == "admin"
 
 
 @pytest.fixture
