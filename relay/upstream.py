@@ -73,8 +73,9 @@ def _error_message(body: bytes, reason: str) -> str:
 class ResponsesUpstream:
     """`POST /v1/responses` with `stream: true`, one aiohttp session per process (connections pooled).
 
-    Timeouts: `connect_timeout` to open a connection, `read_timeout` for the longest silence of the stream;
-    the whole answer's deadline is the caller's."""
+    Timeouts: `connect_timeout` to open a connection (plus up to 10 s waiting for a free one in the pool, as
+    the generated client allowed), `read_timeout` for the longest silence of the stream; the whole answer's
+    deadline is the caller's."""
 
     def __init__(self, base_url: str, *, pool: int, connect_timeout: float, read_timeout: float) -> None:
         self.url = URL(base_url.rstrip("/") + "/v1/responses")
