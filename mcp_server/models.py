@@ -193,7 +193,13 @@ class GetLogsArgs(AppArgs):
     @model_validator(mode="after")
     def _one_target(self) -> GetLogsArgs:
         if self.pod is not None and (self.kind is not None or self.name is not None):
-            raise ValueError("pass either pod, or kind and name of a workload, not both")
+            # models often name a pod every way at once (pod=x, kind=Pod, name=x): only a contradiction fails
+            if (self.kind or "Pod").lower() != "pod" or self.name not in (None, self.pod):
+                raise ValueError(
+                    "pass either pod, or kind and name of a workload, not both (kind=Pod with the same name "
+                    "as pod is accepted)"
+                )
+            self.kind = self.name = None
         if self.pod is None and (self.kind is None or self.name is None):
             raise ValueError("pass pod=<pod name>, or kind and name of a workload (e.g. kind=Deployment)")
         return self

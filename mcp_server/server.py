@@ -10,20 +10,19 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from mcp.server.mcpserver import Context, MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.tools import Tool
 from mcp.server.mcpserver.utilities.func_metadata import FuncMetadata
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp_types import CallToolResult, TextContent
-from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mcp_server.argocd_client import ArgoCDClient, ArgoCDError
+from mcp_server.argocd_client import ArgoCDClient
 from mcp_server.config import Settings
 from mcp_server.identity import resolve_caller
-from mcp_server.tools import TOOLS, Call, ToolSpec, error_for
+from mcp_server.tools import TOOLS, Call, ToolSpec
+from mcp_server.tools.run import parse_arguments, run_tool
 from mcp_server.treecache import TreeCache
 
 __all__ = ["AppState", "build_http_app", "build_server", "selected_tools"]
@@ -49,24 +48,6 @@ def selected_tools(settings: Settings) -> list[ToolSpec]:
     return [t for t in TOOLS if not settings.mcp_read_only or (t.annotations.read_only_hint is True)]
 
 
-_MAX_PROBLEMS = 8
-_MAX_PROBLEM_CHARS = 300
-
-
-def invalid_arguments(tool: str, exc: ValidationError) -> ToolError:
-    """A validation failure as one short line per problem (`field: message`): no input echoed back (it may
-    be huge), no pydantic links."""
-    problems = []
-    for err in exc.errors(include_url=False, include_input=False, include_context=False)[:_MAX_PROBLEMS]:
-        where = ".".join(str(p) for p in err["loc"])[:80] or "arguments"
-        message = str(err["msg"]).removeprefix("Value error, ")
-        problems.append(f"{where}: {message}"[:_MAX_PROBLEM_CHARS])
-    more = exc.error_count() - len(problems)
-    if more > 0:
-        problems.append(f"{more} more")
-    return ToolError(f"Invalid arguments for {tool}: " + "; ".join(problems))
-
-
 class _RawArguments(FuncMetadata):
     """Hands the tool its arguments unvalidated (JSON-in-string arguments still decoded), so the tool
     validates them itself and reports failures its own way; the published schema is still `arg_model`'s."""
@@ -77,10 +58,7 @@ class _RawArguments(FuncMetadata):
 
 def _make_tool(spec: ToolSpec, settings: Settings) -> Tool:
     async def run(ctx: Context, arguments: dict[str, Any]) -> CallToolResult:
-        try:
-            args = spec.args.model_validate(arguments)
-        except ValidationError as exc:
-            raise invalid_arguments(spec.name, exc) from None
+        args = parse_arguments(spec, arguments)
         state = cast(AppState, ctx.request_context.lifespan_context)
         call = Call(
             client=state.client,
@@ -88,10 +66,7 @@ def _make_tool(spec: ToolSpec, settings: Settings) -> Tool:
             caller=resolve_caller(ctx.headers, settings),
             trees=state.trees,
         )
-        try:
-            result, text = await spec.handler(call, args)
-        except ArgoCDError as exc:
-            raise error_for(exc, args) from None
+        result, text = await run_tool(spec, call, args)
         return CallToolResult(
             content=[TextContent(type="text", text=text)], structured_content=result.model_dump(mode="json")
         )

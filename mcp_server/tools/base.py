@@ -11,7 +11,7 @@ from mcp_types import ToolAnnotations
 from pydantic import BaseModel
 
 from mcp_server import models as m
-from mcp_server.argocd_client import ArgoCDClient
+from mcp_server.argocd_api import ArgoCDReads
 from mcp_server.config import Settings
 from mcp_server.identity import Caller
 from mcp_server.treecache import TreeCache
@@ -24,7 +24,7 @@ class Call:
     """Everything one tool call needs: the shared client, settings, who is calling, and the process's
     short-lived cache of resource trees (None: always fetch the tree)."""
 
-    client: ArgoCDClient
+    client: ArgoCDReads
     settings: Settings
     caller: Caller
     trees: TreeCache | None = None

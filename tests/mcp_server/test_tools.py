@@ -197,6 +197,20 @@ async def test_get_logs_of_one_pod_respects_tail_lines(argocd_url: str) -> None:
     assert 0 < len(ok(result)["lines"]) <= 3
 
 
+async def test_get_logs_accepts_a_pod_also_named_as_kind_pod_with_the_same_name(argocd_url: str) -> None:
+    async with connect(argocd_url) as client:
+        pods = ok(await client.call_tool("get_resource_tree", {"application": "guestbook", "kind": "Pod"}))
+        pod = pods["nodes"][0]["name"]
+        result = await client.call_tool(
+            "get_logs", {"application": "guestbook", "pod": pod, "kind": "Pod", "name": pod, "tail_lines": 3}
+        )
+        contradiction = await client.call_tool(
+            "get_logs", {"application": "guestbook", "pod": pod, "kind": "Pod", "name": "another-pod"}
+        )
+    assert ok(result)["target"] == f"Pod/{pod}"
+    assert "not both" in error(contradiction)
+
+
 async def test_a_tail_that_may_have_earlier_lines_says_so_and_a_whole_log_does_not(argocd_url: str) -> None:
     async with connect(argocd_url) as client:
         long_log = await client.call_tool(
