@@ -13,7 +13,7 @@ from relay.errors import install_error_handlers, without_validation_422
 from relay.logfilter import install_log_filters
 from relay.metrics import RelayMetrics
 from relay.middleware import RequestMiddleware
-from relay.routers import chat, health, meta
+from relay.routers import chat, health, meta, reads
 from relay.sse import OpenStreams
 from relay.state import RelayState, make_argocd_client, make_llama_client, make_responses_upstream
 
@@ -59,12 +59,15 @@ def create_app(config: RelayConfig) -> FastAPI:
 
     app.openapi = openapi  # type: ignore[method-assign]
     app.include_router(chat.router)
+    app.include_router(reads.router)
     app.include_router(meta.router)
     app.include_router(health.router)
     app.add_middleware(
         RequestMiddleware,
         metrics=metrics,
         max_bytes=config.limits.max_request_bytes,
+        # an Argo CD answer the browser posts back may be larger than any question
+        route_limits={"/api/argocd-responses": reads.route_limit(config.limits.browser_read_max_bytes)},
         direct=chat.ChatRoute(app),  # answers POST /api/chat ahead of FastAPI (see ChatEndpoint)
     )
     return app

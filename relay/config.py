@@ -26,7 +26,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-IdentityMode = Literal["cookie", "bearer", "pasted", "scoped"]
+IdentityMode = Literal["cookie", "bearer", "pasted", "browser", "scoped"]
 
 # The MCP server's tool names (mcp_server.tools.TOOLS; a test keeps the two equal). Listed here because
 # importing the toolset pulls in the MCP SDK, which the relay does not otherwise load.
@@ -142,7 +142,9 @@ class IdentityConfig(_Section):
     modes: list[IdentityMode] = Field(
         default_factory=lambda: list[IdentityMode](["cookie", "bearer", "pasted"]),
         min_length=1,
-        description="Identity forms accepted, checked in the order cookie, bearer, pasted, scoped.",
+        description="Identity forms accepted, checked in the order cookie, bearer, pasted, browser, scoped. "
+        "`browser` (proxy route): the user as Argo CD's proxy names them, every Argo CD read of the agent "
+        "carried out by the user's browser with their own session; needs identity.proxy_secret.",
     )
     service_token: SecretStr | None = Field(
         None, description="Argo CD token of the relay's service account, used only in the scoped mode."
@@ -173,6 +175,15 @@ class IdentityConfig(_Section):
     )
 
     @model_validator(mode="after")
+    def _browser_needs_the_proxy_secret(self) -> Self:
+        if "browser" in self.modes and self.proxy_secret is None:
+            raise ValueError(
+                "the browser identity mode needs identity.proxy_secret (the proof that Argo CD's proxy named "
+                "the user)"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _scoped_needs_secrets(self) -> Self:
         if "scoped" in self.modes:
             missing = [
@@ -199,6 +210,24 @@ class LimitsConfig(_Section):
     stream_timeout_seconds: float = Field(300.0, gt=0, description="Longest an answer may stream.")
     heartbeat_seconds: float = Field(15.0, gt=0, description="Interval of SSE heartbeat comments.")
     max_concurrent_streams: int = Field(64, gt=0, description="Streams held at once; more get 503.")
+    browser_read_timeout_seconds: float = Field(
+        20.0,
+        gt=0,
+        description="Browser identity mode: how long one Argo CD read carried out by the browser may take "
+        "(the tool call then reports a timeout to the model).",
+    )
+    browser_read_max_bytes: int = Field(
+        8 << 20,
+        gt=0,
+        description="Browser identity mode: most bytes of one Argo CD answer the browser reads and posts "
+        "back (a larger answer is reported to the model as too large; logs keep the lines that fit).",
+    )
+    max_tool_rounds: int = Field(
+        8,
+        gt=0,
+        description="Browser identity mode: most rounds of tool calls in one answer (each round continues "
+        "the response with the tools' output).",
+    )
 
     @model_validator(mode="after")
     def _log_lines_ordered(self) -> Self:

@@ -1,9 +1,11 @@
 """The prompt for one question: what the user is looking at, plus the UI's context as untrusted data.
 
-Two user messages: the first names the application/resource (one `key: value` line each, which the tools need
-and which come before any quoted data so nothing inside the data can override them) and carries the shaped,
-redacted, capped context between boundary tags with a random nonce, so text inside a log cannot close the
-block; the second is the question itself.
+One user message of two parts: the first names the application/resource (one `key: value` line each, which
+the tools need and which come before any quoted data so nothing inside the data can override them), the time
+it was asked, and the shaped, redacted, capped context between boundary tags with a random nonce, so text
+inside a log cannot close the block; the second is the question itself. One message, not two: llama-stack
+drops a user message equal to the previous turn's last one, so a repeated question sent on its own vanished;
+the first part differs on every turn (the time, the nonce), so the message never repeats.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import anyio
@@ -43,6 +46,14 @@ _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader if yaml.__with_libyaml__ else 
 class Prompt:
     input: list[dict[str, Any]]
     truncated: dict[str, bool] = field(default_factory=dict)
+
+    @property
+    def context_text(self) -> str:
+        return str(self.input[0]["content"][0]["text"])
+
+    @property
+    def question(self) -> str:
+        return str(self.input[0]["content"][-1]["text"])
 
 
 def _documents(text: str) -> list[Any] | None:
@@ -219,6 +230,8 @@ def build_prompt(request: ChatRequest, limits: LimitsConfig, *, secret: str | No
     nonce = secrets.token_hex(6)
     lines = ["Identifiers of what the user is looking at in Argo CD (use them in tool calls):"]
     lines += _identification(request)
+    # the time helps a model judge how recent events are; the nonce makes every turn's message unique
+    lines.append(f"asked_at: {datetime.now(UTC).isoformat(timespec='seconds')} (turn {nonce})")
     sections, truncated = _sections(request, limits, secret)
     if sections:
         lines += [
@@ -241,13 +254,8 @@ def build_prompt(request: ChatRequest, limits: LimitsConfig, *, secret: str | No
     if cut:
         truncated["context"] = True
     question = redact(question)
-    return Prompt(
-        input=[
-            {"type": "message", "role": "user", "content": context_text},
-            {"type": "message", "role": "user", "content": question},
-        ],
-        truncated=truncated,
-    )
+    content = [{"type": "input_text", "text": context_text}, {"type": "input_text", "text": question}]
+    return Prompt(input=[{"type": "message", "role": "user", "content": content}], truncated=truncated)
 
 
 def _context_size(request: ChatRequest) -> int:

@@ -1,9 +1,11 @@
 """Who is asking: the identity forms of DESIGN.md, checked in order, each user token verified with Argo CD.
 
-Order: the `argocd.token` cookie (direct route), `Authorization: Bearer`, `X-Argocd-Token` (pasted), then the
-scoped service credential — only for a request that carries proxy evidence (the shared-secret service header
-the Argo CD proxy extension sets) and `Argocd-Application-Name`. A token that is present but invalid is
-refused; it never falls through to a weaker form.
+Order: the `argocd.token` cookie (direct route), `Authorization: Bearer`, `X-Argocd-Token` (pasted), then
+the two forms that need proxy evidence (the shared-secret service header the Argo CD proxy extension sets):
+the browser mode — the user Argo CD's proxy names in `Argocd-Username`, for a client that says it carries out
+Argo CD reads itself (`X-Assistant-Browser-Reads`: the extension) — and the scoped service credential, for
+`Argocd-Application-Name`. A token that is present but invalid is refused; it never falls through to a
+weaker form.
 """
 
 from __future__ import annotations
@@ -24,12 +26,16 @@ TOKEN_COOKIE = "argocd.token"
 PASTED_HEADER = "x-argocd-token"
 USERNAME_HEADER = "argocd-username"
 APPLICATION_HEADER = "argocd-application-name"
+# Sent by the extension: it carries out the agent's Argo CD reads with the user's session (browser mode).
+BROWSER_READS_HEADER = "x-assistant-browser-reads"
 _MAX_COOKIE_PARTS = 64
 
 _HOW_TO = {
     "cookie": "open the assistant through the Argo CD host's /assistant/ route while logged in",
     "bearer": "send `Authorization: Bearer <Argo CD token>`",
-    "pasted": "paste an Argo CD token (`argocd account generate-token`) so it is sent as X-Argocd-Token",
+    "pasted": "paste an Argo CD API token of your account if it has one (a local account with the apiKey "
+    "capability: `argocd account generate-token`; SSO accounts have none)",
+    "browser": "open the Assistant tab in the Argo CD UI (it reads Argo CD with your session)",
     "scoped": "open the assistant from an application page (through the Argo CD proxy extension)",
 }
 
@@ -124,8 +130,15 @@ class IdentityResolver:
     def modes(self) -> list[IdentityMode]:
         return list(self._config.modes)
 
-    def unauthenticated_message(self) -> str:
+    def unauthenticated_message(self, signed_in_as: str | None = None) -> str:
         steps = "; or ".join(_HOW_TO[mode] for mode in self._config.modes)
+        if signed_in_as is not None:
+            # Argo CD's proxy authenticated this user: never tell them they are not signed in
+            return (
+                f"Argo CD signed you in as {signed_in_as}, but this assistant cannot act with your Argo CD "
+                f"session on this route: it accepts {', '.join(self._config.modes)} (an administrator "
+                f"enables the `browser` identity mode for the Assistant tab). What works here: {steps}."
+            )
         return f"Not signed in to Argo CD. To continue: {steps}."
 
     def _proxy_evidence(self, headers: Mapping[str, str]) -> bool:
@@ -199,10 +212,31 @@ class IdentityResolver:
                     "(Argocd-Username). Paste a token of your own account.",
                 )
             return Identity(mode=mode, username=username, token=token, via_proxy=via_proxy)
+        browser_reads = (headers.get(BROWSER_READS_HEADER) or "").strip() == "1"
+        if "browser" in self._config.modes and via_proxy and browser_reads and claimed_user is not None:
+            # the proxy checked the user's session and named them; their reads run in their browser
+            return Identity(mode="browser", username=claimed_user, token="", via_proxy=True)
         app_header = (headers.get(APPLICATION_HEADER) or "").strip()
         if "scoped" in self._config.modes and via_proxy and app_header:
             return self._scoped(app_header, claimed_user)
-        raise IdentityError(401, "unauthenticated", self.unauthenticated_message())
+        raise IdentityError(
+            401, "unauthenticated", self.unauthenticated_message(claimed_user if via_proxy else None)
+        )
+
+    def read_poster(self, headers: Mapping[str, str]) -> str:
+        """The user posting a browser read's answer: only through the proxy (its secret), named by it."""
+        if not self._proxy_evidence(headers):
+            raise IdentityError(
+                401,
+                "unauthenticated",
+                "Answers to Argo CD reads are taken only through Argo CD's proxy extension.",
+            )
+        user = (headers.get(USERNAME_HEADER) or "").strip()
+        if not user:
+            raise IdentityError(
+                403, "unidentified_user", "The Argo CD proxy did not identify the user (no Argocd-Username)."
+            )
+        return user
 
     def _scoped(self, app_header: str, claimed_user: str | None) -> Identity:
         namespace, sep, name = app_header.partition(":")

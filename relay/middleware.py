@@ -6,6 +6,7 @@ Pure ASGI rather than BaseHTTPMiddleware so streaming responses and client disco
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -38,20 +39,24 @@ class RequestMiddleware:
     (an open stream holds them for its whole life)."""
 
     def __init__(
-        self, app: ASGIApp, metrics: RelayMetrics, max_bytes: int, direct: Route | None = None
+        self,
+        app: ASGIApp,
+        metrics: RelayMetrics,
+        max_bytes: int,
+        direct: Route | None = None,
+        route_limits: Mapping[str, int] | None = None,
     ) -> None:
         self.app = app
+        # paths whose bodies may be larger (or must be smaller) than `max_bytes`
+        self.route_limits = dict(route_limits or {})
         # a route answered here rather than through the app (see relay.routers.chat.ChatEndpoint)
         self.direct = direct
         self.metrics = metrics
         self.max_bytes = max_bytes
 
-    async def _reject(self, send: Send) -> None:
+    async def _reject(self, send: Send, limit: int) -> None:
         body = json.dumps(
-            {
-                "code": "too_large",
-                "message": f"The request is larger than {self.max_bytes} bytes; send less context.",
-            }
+            {"code": "too_large", "message": f"The request is larger than {limit} bytes; send less context."}
         ).encode()
         await send(
             {
@@ -71,13 +76,14 @@ class RequestMiddleware:
             return
         status = 0  # 0: no response started
         received = 0
+        limit = self.route_limits.get(scope.get("path", ""), self.max_bytes)
 
         async def limited_receive() -> Message:
             nonlocal received
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     raise _TooLarge
             return message
 
@@ -95,12 +101,12 @@ class RequestMiddleware:
                 app = self.direct.app
         try:
             for name, value in scope.get("headers", ()):
-                if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
+                if name == b"content-length" and value.isdigit() and int(value) > limit:
                     raise _TooLarge
             await app(scope, limited_receive, recording_send)
         except _TooLarge:
             if status:
                 raise
-            await self._reject(recording_send)
+            await self._reject(recording_send, limit)
         finally:
             self.metrics.requests.labels(route_label(scope), method_label(scope), str(status or 500)).inc()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class ApplicationRef(BaseModel):
@@ -40,6 +40,25 @@ class ChatRequest(BaseModel):
     resource: ResourceRef | None = None
     context: ChatContext | None = None
     conversation: str | None = Field(None, description="Handle from a previous answer's `start` event.")
+
+
+class ReadAnswerBody(BaseModel):
+    """What the browser got for one `argocd_request` (browser mode)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    stream: str = Field(
+        min_length=1, max_length=64, description="`request_id` of the answer's `start` event."
+    )
+    id: str = Field(min_length=1, max_length=64, description="`id` of the `argocd_request` event.")
+    status: int | None = Field(
+        None, ge=100, le=599, description="Argo CD's HTTP status; null when the browser got no answer."
+    )
+    body: str = Field("", description="Argo CD's answer body, at most the request's `max_bytes`.")
+    truncated: bool = Field(False, description="Argo CD's answer was longer than `max_bytes`.")
+    error: str | None = Field(
+        None, max_length=1000, description="Why the browser could not carry the read out (network, abort)."
+    )
 
 
 class ErrorResponse(BaseModel):

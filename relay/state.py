@@ -5,12 +5,15 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import anyio
 import httpx
 from llama_stack_client import AsyncLlamaStackClient
 
 from mcp_server.argocd_client import ArgoCDClient
+from mcp_server.config import Settings
+from relay.browser_reads import PendingReads
 from relay.config import RelayConfig
 from relay.conversation import ConversationSigner
 from relay.identity import IdentityResolver
@@ -93,6 +96,10 @@ class RelayState:
     prompt_limiter: anyio.CapacityLimiter = field(
         default_factory=lambda: anyio.CapacityLimiter(2), init=False
     )
+    # browser mode: the Argo CD reads this process waits for the users' browsers to carry out
+    reads: PendingReads = field(default_factory=PendingReads, init=False)
+    _function_tools: list[dict[str, Any]] | None = field(default=None, init=False)
+    _tool_settings: Settings | None = field(default=None, init=False)
     _model: str | None = field(default=None, init=False)
     _model_lock: anyio.Lock = field(default_factory=anyio.Lock, init=False)
 
@@ -105,6 +112,21 @@ class RelayState:
         )
         self.streams = StreamSlots(self.config.limits.max_concurrent_streams)
         self._model = self.config.llama_stack.model
+
+    def function_tools(self) -> list[dict[str, Any]]:
+        """The allowed tools as function tools (browser mode); built on first use (it loads the MCP SDK)."""
+        if self._function_tools is None:
+            from relay.browser_tools import function_tools
+
+            self._function_tools = function_tools(self.config.mcp.allowed_tools)
+        return self._function_tools
+
+    def tool_settings(self) -> Settings:
+        if self._tool_settings is None:
+            from relay.browser_tools import tool_settings
+
+            self._tool_settings = tool_settings()
+        return self._tool_settings
 
     @property
     def known_model(self) -> str | None:

@@ -12,7 +12,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +22,7 @@ from llama_stack_client import APIConnectionError, APIError, APIStatusError, API
 
 from mcp_server.scope import TOOLS_OUTSIDE_SCOPE
 from mcp_server.shaping import cap_bytes
+from mcp_server.treecache import TreeCache
 from relay.context import build_prompt_async
 from relay.conversation import Conversation
 from relay.identity import Identity
@@ -100,11 +101,37 @@ def _without_none(value: Any) -> Any:
     return value
 
 
+def _add_usage(total: dict[str, Any] | None, usage: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Token counts of the rounds of one answer added up (each round is a response of its own)."""
+    if total is None or usage is None:
+        return usage if usage is not None else total
+    summed: dict[str, Any] = {}
+    for key, value in usage.items():
+        before = total.get(key)
+        if isinstance(value, dict):
+            summed[key] = _add_usage(before if isinstance(before, dict) else None, value)
+        elif isinstance(value, int) and isinstance(before, int):
+            summed[key] = before + value
+        else:
+            summed[key] = value
+    return summed
+
+
 def app_key(request: ChatRequest, default_namespace: str) -> str:
     """`<app-namespace>/<name>`, an empty app namespace read as Argo CD's own (`default_namespace`), as Argo
     CD reads it: the same application signs and verifies the same key however the UI named it."""
     app = request.application
     return f"{app.namespace or default_namespace}/{app.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionCall:
+    """A call of a function tool the model made (browser mode): the relay runs it and posts its output."""
+
+    item_id: str
+    call_id: str
+    name: str
+    arguments: str
 
 
 @dataclass(slots=True)  # slots: no per-stream __dict__ (hundreds of streams stay open at once)
@@ -127,6 +154,11 @@ class ChatStream:
     _tools_failed: bool = False
     _tools_pending: bool = False
     _context_truncated: dict[str, bool] = field(default_factory=dict)
+    # browser mode: the function calls of the current round, the rounds run, what every round repeats
+    _calls: list[FunctionCall] = field(default_factory=list)
+    _rounds: int = 0
+    _base_params: dict[str, Any] | None = None
+    _trees: TreeCache | None = None
     _app_key: str = field(default="", init=False)
     _old_handle: str | None = field(default=None, init=False)
     _scrubber_cache: Scrubber | None = field(default=None, init=False)
@@ -147,13 +179,16 @@ class ChatStream:
     def _scrub(self, text: str) -> str:
         return self._scrubber(text)
 
+    def _handle(self, response_id: str) -> str:
+        return self.state.conversations.sign(
+            Conversation(user=self.identity.username, response_id=response_id, app=self._app_key)
+        )
+
     def _start_event(self) -> bytes:
         self._started = True
         handle = None
         if self._response_id is not None:
-            handle = self.state.conversations.sign(
-                Conversation(user=self.identity.username, response_id=self._response_id, app=self._app_key)
-            )
+            handle = self._handle(self._response_id)
         elif self._old_handle is not None:
             handle = self._old_handle  # nothing new to continue from: keep the old one
         return sse(
@@ -166,7 +201,16 @@ class ChatStream:
             },
         )
 
-    def _tool(self) -> dict[str, Any]:
+    @property
+    def _browser(self) -> bool:
+        return self.identity.mode == "browser"
+
+    def _tools(self) -> list[dict[str, Any]]:
+        if self._browser:
+            return self.state.function_tools()
+        return [self._mcp_tool()]
+
+    def _mcp_tool(self) -> dict[str, Any]:
         mcp = self.state.config.mcp
         tool: dict[str, Any] = {
             "type": "mcp",
@@ -242,6 +286,15 @@ class ChatStream:
             )
             self.state.metrics.tool_calls.labels(name, str(ok).lower()).inc()
             out.append(sse("tool_result", {"id": item.get("id"), "name": name, "ok": ok, "summary": summary}))
+        elif kind == "response.output_item.done" and item.get("type") == "function_call" and self._browser:
+            call = FunctionCall(
+                item_id=str(item.get("id") or item.get("call_id")),
+                call_id=str(item.get("call_id") or ""),
+                name=str(item.get("name") or ""),
+                arguments=str(item.get("arguments") or ""),
+            )
+            self._calls.append(call)
+            out.append(self._tool_call({"id": call.item_id, "name": call.name, "arguments": call.arguments}))
         elif kind in ("response.mcp_list_tools.in_progress", "response.mcp_call.in_progress"):
             # llama-stack reports an unreachable MCP server only as a generic error frame: remember that
             # the tools were being used when it came
@@ -252,7 +305,7 @@ class ChatStream:
             self._tools_failed = True
         elif kind in ("response.completed", "response.incomplete"):
             usage = (event.get("response") or {}).get("usage")
-            self._usage = _without_none(usage) if isinstance(usage, dict) else None
+            self._usage = _add_usage(self._usage, _without_none(usage) if isinstance(usage, dict) else None)
             self._answer_truncated = kind == "response.incomplete"
             self._completed = True
         elif kind == "response.failed":
@@ -260,6 +313,62 @@ class ChatStream:
             detail = (error.get("message") if isinstance(error, dict) else None) or "no reason given"
             raise StreamFailure("model_error", self._model_failure(str(detail)))
         return out
+
+    # -- browser-run tools ----------------------------------------------------------------------------
+
+    async def _run_calls(self, deadline: float, outputs: list[dict[str, Any]]) -> AsyncGenerator[bytes]:
+        """One round of the model's function calls, each Argo CD read carried out by the user's browser;
+        `outputs` then holds the `function_call_output` items that continue the response."""
+        from relay.browser_reads import BrowserReads, Emit
+        from relay.browser_tools import ToolOutput, known_tool, run_function_call, run_round
+
+        limits = self.state.config.limits
+        self._rounds += 1
+        if self._rounds > limits.max_tool_rounds:
+            raise StreamFailure(
+                "too_many_tool_rounds",
+                f"The model kept calling tools ({limits.max_tool_rounds} rounds) without answering. Ask a "
+                "narrower question.",
+            )
+        if self._trees is None:  # this answer's own: the agent's next call is usually about the same app
+            self._trees = TreeCache(ttl_seconds=30.0, max_entries=8)
+        calls = {call.item_id: call for call in self._calls}
+
+        async def run(item_id: str, emit: Emit) -> ToolOutput:
+            call = calls[item_id]
+            reads = BrowserReads(
+                pending=self.state.reads,
+                emit=emit,
+                stream=self.request_id,
+                user=self.identity.username,
+                timeout=limits.browser_read_timeout_seconds,
+                max_bytes=limits.browser_read_max_bytes,
+            )
+            allowed = self.state.config.mcp.allowed_tools
+            output = await run_function_call(
+                call.name,
+                call.arguments,
+                reads=reads,
+                settings=self.state.tool_settings(),
+                allowed=allowed,
+                trees=self._trees,
+            )
+            label = call.name if known_tool(call.name) else "unknown"
+            self.state.metrics.tool_calls.labels(label, str(output.ok).lower()).inc()
+            summary = self._scrub(_first_line(output.text, _MAX_SUMMARY))
+            await emit("tool_result", {"id": item_id, "name": call.name, "ok": output.ok, "summary": summary})
+            return output
+
+        done: list[tuple[str, ToolOutput]] = []
+        async with contextlib.aclosing(
+            run_round(list(calls), run=run, deadline=deadline, outputs=done)
+        ) as events:
+            async for event, data in events:
+                yield sse(event, data)
+        for item_id, output in done:
+            outputs.append(
+                {"type": "function_call_output", "call_id": calls[item_id].call_id, "output": output.text}
+            )
 
     # -- failures -------------------------------------------------------------------------------------
 
@@ -332,18 +441,52 @@ class ChatStream:
             model = await self.state.model()
             params: dict[str, Any] = {
                 "model": model,
-                "input": prompt.input,
                 "instructions": config.llama_stack.instructions,
-                "tools": [self._tool()],
+                "tools": self._tools(),
                 "stream": True,
             }
             if config.llama_stack.temperature is not None:
                 params["temperature"] = config.llama_stack.temperature
             if config.llama_stack.max_output_tokens is not None:
                 params["max_output_tokens"] = config.llama_stack.max_output_tokens
+            if self._browser:
+                self._base_params = params
+            first = {**params, "input": prompt.input}
             if self.previous is not None:
-                params["previous_response_id"] = self.previous.response_id
+                first["previous_response_id"] = self.previous.response_id
+            return await self.state.responses.open(first)
+
+    async def _continue(self, outputs: list[dict[str, Any]], deadline: float) -> aiohttp.ClientResponse:
+        """The next round: the same response continued with the function calls' outputs."""
+        assert self._base_params is not None
+        params = {**self._base_params, "input": outputs, "previous_response_id": self._response_id}
+        self._completed = False
+        self._calls = []
+        with anyio.fail_after(max(0.0, deadline - time.monotonic())):
             return await self.state.responses.open(params)
+
+    async def _relay(self, upstream: aiohttp.ClientResponse, deadline: float) -> AsyncGenerator[bytes]:
+        """Our frames for one upstream response, the events of one network read in one frame."""
+        async with contextlib.aclosing(iter_event_batches(upstream.content.iter_any())) as batches:
+            while True:
+                # a bare cancel scope, not `fail_after`: no generator context manager held per read
+                with anyio.CancelScope(deadline=anyio.current_time() + deadline - time.monotonic()) as read:
+                    try:
+                        batch = await anext(batches)
+                    except StopAsyncIteration:
+                        break
+                if read.cancelled_caught:
+                    raise TimeoutError
+                out = self._translate_batch(batch)
+                if out:  # one write for what arrived together
+                    yield b"".join(out)
+        if not self._completed:
+            raise StreamFailure(
+                "tools_unavailable" if self._tools_failed else "incomplete",
+                "The answer ended before it was complete"
+                + (" because the Argo CD tools could not be listed." if self._tools_failed else ".")
+                + " Try again.",
+            )
 
     async def events(self) -> AsyncIterator[bytes]:
         """Encoded SSE frames for EventStreamResponse; the events of one upstream read in one frame."""
@@ -359,28 +502,20 @@ class ChatStream:
             failure: StreamFailure | None = None
             try:
                 upstream = await self._open(deadline)
-                async with contextlib.aclosing(iter_event_batches(upstream.content.iter_any())) as batches:
-                    while True:
-                        # a bare cancel scope, not `fail_after`: no generator context manager held per read
-                        with anyio.CancelScope(
-                            deadline=anyio.current_time() + deadline - time.monotonic()
-                        ) as read:
-                            try:
-                                batch = await anext(batches)
-                            except StopAsyncIteration:
-                                break
-                        if read.cancelled_caught:
-                            raise TimeoutError
-                        out = self._translate_batch(batch)
-                        if out:  # one write for what arrived together
-                            yield b"".join(out)
-                if not self._completed:
-                    raise StreamFailure(
-                        "tools_unavailable" if self._tools_failed else "incomplete",
-                        "The answer ended before it was complete"
-                        + (" because the Argo CD tools could not be listed." if self._tools_failed else ".")
-                        + " Try again.",
-                    )
+                while True:
+                    async with contextlib.aclosing(self._relay(upstream, deadline)) as frames:
+                        async for frame in frames:
+                            yield frame
+                    if not self._calls:
+                        break
+                    # browser mode: the model called tools; their reads run in the user's browser
+                    outputs: list[dict[str, Any]] = []
+                    async with contextlib.aclosing(self._run_calls(deadline, outputs)) as frames:
+                        async for frame in frames:
+                            yield frame
+                    upstream.release()
+                    upstream = None
+                    upstream = await self._continue(outputs, deadline)
             except Exception as exc:  # every failure after the stream began becomes one error event
                 failure = self._classify(exc)
             if not self._started:
@@ -390,7 +525,11 @@ class ChatStream:
                 metrics.errors.labels(failure.code).inc()
                 yield sse("error", {"code": failure.code, "message": failure.message})
             truncated = {**self._context_truncated, "answer": self._answer_truncated}
-            yield sse("end", {"usage": self._usage, "truncated": truncated})
+            end: dict[str, Any] = {"usage": self._usage, "truncated": truncated}
+            if self._rounds and failure is None and self._response_id is not None:
+                # the conversation goes on from the last round's response, not the first one `start` named
+                end["conversation"] = self._handle(self._response_id)
+            yield sse("end", end)
         except BaseException:
             outcome = "cancelled"
             raise

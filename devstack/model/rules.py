@@ -42,9 +42,14 @@ class Reply:
 
 
 def last_user_text(messages: list[dict[str, Any]]) -> str:
+    """The question: the newest user message, or its last part when it has several (the relay sends the
+    context first and the question last, in one message)."""
     for message in reversed(messages):
         if message.get("role") == "user":
-            return message_text(message.get("content"))
+            content = message.get("content")
+            if isinstance(content, list) and content:
+                return message_text(content[-1:])
+            return message_text(content)
     return ""
 
 
@@ -148,7 +153,9 @@ def decide(messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None) -
     if last.get("role") == "tool":
         tool, args = _tool_call_for(messages, last.get("tool_call_id"))
         result = message_text(last.get("content"))
-        follow_up = _follow_up(question, tool, result, offered, context)
+        follow_up = _follow_up(question, tool, result, offered, context) or _logs_after_backoff(
+            tool, result, offered, _target_of(args, context)
+        )
         if follow_up is not None and _calls_since_question(messages) < 2:
             return Reply(tool_call=follow_up)
         return Reply(text=answer_from_tool(tool, result, _target_of(args, context)))
@@ -186,6 +193,20 @@ def attached_context(messages: list[dict[str, Any]], source: str) -> str | None:
 
 def _asks_about_logs(question: str) -> bool:
     return any(re.search(rf"\b{re.escape(word)}", question.lower()) for word in TOOL_RULES[0][0])
+
+
+_FAILED_CONTAINER = re.compile(r"Back-off restarting failed container (?P<container>[a-z0-9-]+)")
+
+
+def _logs_after_backoff(
+    tool: str, result: str, offered: dict[str, dict[str, Any]], target: Context
+) -> ToolCall | None:
+    """Events that say a container keeps failing: its logs tell why (what a person would read next)."""
+    logs = _find_offered("get_logs", offered)
+    found = _FAILED_CONTAINER.search(result)
+    if not tool.endswith("get_events") or logs is None or found is None or target.name is None:
+        return None
+    return ToolCall(logs, fill_arguments(logs, offered[logs], replace(target, container=found["container"])))
 
 
 def _follow_up(

@@ -54,7 +54,7 @@ class Stack:
             "mcp": {"server_url": self.mcp},
             "argocd": {"url": self.argocd},
             "identity": {
-                "modes": ["cookie", "bearer", "pasted", "scoped"],
+                "modes": ["cookie", "bearer", "pasted", "browser", "scoped"],
                 "service_token": self.service_token,
                 "scope_signing_key": self.scope_key,
                 "proxy_secret": self.proxy_secret,

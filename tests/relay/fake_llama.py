@@ -57,7 +57,8 @@ def create_fake_llama() -> Starlette:
     async def responses(request: Request) -> Response:
         body = await request.json()
         token = str(body["tools"][0].get("authorization", ""))
-        question = str(body["input"][-1]["content"])
+        content = body["input"][-1]["content"]
+        question = str(content[-1]["text"] if isinstance(content, list) else content)
         if "[[refused]]" in question:
             return JSONResponse({"detail": "temperature must be at most 2"}, status_code=400)
 

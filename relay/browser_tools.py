@@ -1,0 +1,133 @@
+"""The MCP server's tools as Responses API function tools, run by the relay on reads the browser carries out.
+
+Names, descriptions and argument schemas are the MCP server's own (`mcp_server.tools.TOOLS`); so are the
+validation, the handlers and the error wording (`mcp_server.tools.run`): one definition per tool, two
+executors. The MCP SDK comes with that import, so this module is loaded only when the browser mode is used.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+from mcp.server.mcpserver.exceptions import ToolError
+
+from mcp_server.argocd_api import ArgoCDReads
+from mcp_server.config import Settings
+from mcp_server.identity import Caller
+from mcp_server.tools import TOOLS, Call, ToolSpec
+from mcp_server.tools.run import parse_arguments, run_tool
+from mcp_server.treecache import TreeCache
+from relay.browser_reads import Emit
+
+__all__ = ["ToolOutput", "function_tools", "known_tool", "run_function_call", "run_round", "tool_settings"]
+
+_SPECS: dict[str, ToolSpec] = {spec.name: spec for spec in TOOLS}
+# Arguments longer than this are not parsed (a model does not need them; the MCP SDK caps requests too).
+_MAX_ARGUMENT_BYTES = 64 << 10
+
+
+@dataclass(frozen=True)
+class ToolOutput:
+    ok: bool
+    text: str
+
+
+def known_tool(name: str) -> bool:
+    return name in _SPECS
+
+
+def function_tools(allowed: list[str]) -> list[dict[str, Any]]:
+    """The Responses API `tools` entries for the allowed tools, as the MCP server publishes them."""
+    return [
+        {
+            "type": "function",
+            "name": spec.name,
+            "description": spec.description,
+            "parameters": spec.args.model_json_schema(by_alias=True),
+        }
+        for name in allowed
+        if (spec := _SPECS.get(name)) is not None
+    ]
+
+
+def tool_settings() -> Settings:
+    """The output caps of the MCP server's defaults. Built without reading the relay's environment (the MCP
+    server's settings come from ARGOCD_* / MCP_* variables, which are not the relay's to honour)."""
+    return Settings.model_construct(argocd_server="http://browser.invalid")
+
+
+async def run_function_call(
+    name: str,
+    arguments: str,
+    *,
+    reads: ArgoCDReads,
+    settings: Settings,
+    allowed: list[str],
+    trees: TreeCache | None,
+) -> ToolOutput:
+    """Runs one function call the model made; every failure becomes text the model can act on."""
+    spec = _SPECS.get(name)
+    if spec is None or name not in allowed:
+        return ToolOutput(False, f"Unknown tool {name!r}; the tools are: {', '.join(allowed)}.")
+    try:
+        if len(arguments.encode()) > _MAX_ARGUMENT_BYTES:
+            raise ToolError(f"Invalid arguments for {name}: larger than {_MAX_ARGUMENT_BYTES} bytes.")
+        try:
+            raw = json.loads(arguments) if arguments.strip() else {}
+        except (ValueError, RecursionError):
+            raise ToolError(f"Invalid arguments for {name}: not a JSON object.") from None
+        args = parse_arguments(spec, raw)
+        call = Call(client=reads, settings=settings, caller=Caller(token=""), trees=trees)
+        _, text = await run_tool(spec, call, args)
+    except ToolError as exc:
+        return ToolOutput(False, str(exc))
+    return ToolOutput(True, text)
+
+
+Event = tuple[str, dict[str, Any]]
+
+
+async def run_round(
+    calls: list[str],
+    *,
+    run: Callable[[str, Emit], Awaitable[ToolOutput]],
+    deadline: float,
+    outputs: list[tuple[str, ToolOutput]],
+) -> AsyncGenerator[Event]:
+    """Runs one round of function calls (by item id) at once and yields the events they emit as they come
+    (`argocd_request` for every read the browser must carry out), until every call has ended; then
+    `outputs` holds `(item id, output)` in the calls' order. `run(item id, emit)` runs one call. Past
+    `deadline` (monotonic time) TimeoutError is raised; leaving early cancels the calls.
+    """
+    queue: asyncio.Queue[Event | None] = asyncio.Queue()
+
+    async def emit(event: str, data: dict[str, Any]) -> None:
+        queue.put_nowait((event, data))
+
+    async def one(item_id: str) -> tuple[str, ToolOutput]:
+        return item_id, await run(item_id, emit)
+
+    task = asyncio.ensure_future(asyncio.gather(*(one(call) for call in calls)))
+    task.add_done_callback(lambda _: queue.put_nowait(None))
+    try:
+        while True:
+            with anyio.CancelScope(deadline=anyio.current_time() + deadline - time.monotonic()) as wait:
+                item = await queue.get()
+            if wait.cancelled_caught:
+                raise TimeoutError
+            if item is None:
+                break
+            yield item
+        outputs.extend(task.result())
+    finally:
+        if not task.done():
+            task.cancel()
+            with anyio.CancelScope(shield=True), contextlib.suppress(asyncio.CancelledError):
+                await task
