@@ -38,6 +38,7 @@ DEMO_USERS = (
     ("viewer", "viewer-pass", "read-only"),
     ("alice", "alice-pass", "project team-a, may read logs"),
     ("bob", "bob-pass", "project team-b, no logs"),
+    ("carol", "carol-pass", "project team-a, but no Assistant grant (extensions, invoke)"),
 )
 QUESTIONS = (
     "Why is this application degraded?",
@@ -60,8 +61,9 @@ class StackOptions:
     relay: bool | None = None  # None: run it when the relay package has a __main__
     llamastack: bool = True
     react: int | None = None
-    # the relay's identity modes, in order; without "scoped" the proxy route needs a pasted token (401)
-    identity_modes: tuple[str, ...] = ("cookie", "bearer", "pasted", "scoped")
+    # the relay's identity modes: the Assistant tab on the proxy route uses "browser" (its reads run with the
+    # user's session); "scoped" serves other clients of the proxy route that send no token
+    identity_modes: tuple[str, ...] = ("cookie", "bearer", "pasted", "browser", "scoped")
     log_dir: Path = ROOT / ".devstack" / "logs"
     ready_timeout: float = 60.0
     llamastack_python: Path = field(

@@ -21,10 +21,11 @@ DEMO_USERS: dict[str, str] = {
     "viewer": "viewer-pass",
     "alice": "alice-pass",
     "bob": "bob-pass",
+    "carol": "carol-pass",
 }
 SERVICE_USERS = ("assistant-service",)
 # Local accounts have no groups in Argo CD; these stand in for SSO groups so group headers can be exercised.
-USER_GROUPS: dict[str, tuple[str, ...]] = {"alice": ("team-a",), "bob": ("team-b",)}
+USER_GROUPS: dict[str, tuple[str, ...]] = {"alice": ("team-a",), "bob": ("team-b",), "carol": ("team-a",)}
 
 
 @dataclass(frozen=True)

@@ -154,7 +154,7 @@ def decide(messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None) -
         tool, args = _tool_call_for(messages, last.get("tool_call_id"))
         result = message_text(last.get("content"))
         follow_up = _follow_up(question, tool, result, offered, context) or _logs_after_backoff(
-            tool, result, offered, _target_of(args, context)
+            question, tool, result, offered, _target_of(args, context)
         )
         if follow_up is not None and _calls_since_question(messages) < 2:
             return Reply(tool_call=follow_up)
@@ -199,12 +199,14 @@ _FAILED_CONTAINER = re.compile(r"Back-off restarting failed container (?P<contai
 
 
 def _logs_after_backoff(
-    tool: str, result: str, offered: dict[str, dict[str, Any]], target: Context
+    question: str, tool: str, result: str, offered: dict[str, dict[str, Any]], target: Context
 ) -> ToolCall | None:
-    """Events that say a container keeps failing: its logs tell why (what a person would read next)."""
+    """Asked why something fails, and the events say a container keeps failing: its logs tell why (what a
+    person would read next)."""
     logs = _find_offered("get_logs", offered)
     found = _FAILED_CONTAINER.search(result)
-    if not tool.endswith("get_events") or logs is None or found is None or target.name is None:
+    asks_why = re.search(r"\b(why|fail)", question.lower()) is not None
+    if not (asks_why and tool.endswith("get_events")) or logs is None or found is None or not target.name:
         return None
     return ToolCall(logs, fill_arguments(logs, offered[logs], replace(target, container=found["container"])))
 

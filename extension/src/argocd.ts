@@ -73,3 +73,19 @@ export async function fetchEvents(app: AppRef, res: ResourceRef, signal?: AbortS
     .sort((a, b) => eventTime(b).localeCompare(eventTime(a)))
     .slice(0, MAX_EVENTS);
 }
+
+/**
+ * Whether the signed-in user may read this application's logs, as Argo CD's own UI asks it
+ * (`GET /api/v1/account/can-i/logs/get/<project>/<app>`); null when Argo CD could not say.
+ */
+export async function canReadLogs(app: AppRef, signal?: AbortSignal): Promise<boolean | null> {
+  const object = `${encodeURIComponent(app.project)}/${encodeURIComponent(app.name)}`;
+  try {
+    const response = await fetch(`/api/v1/account/can-i/logs/get/${object}`, { credentials: 'same-origin', signal });
+    if (!response.ok) return null;
+    const body = (await response.json()) as { value?: unknown };
+    return body.value === 'yes' ? true : body.value === 'no' ? false : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,6 +1,7 @@
 // The relay's chat API: POST <base>/api/chat, answered with typed SSE events.
 
 import { routingHeaders } from './config';
+import { type ArgoCDRead, toArgoCDRead } from './reads';
 import { readSse } from './sse';
 import type { AppRef, ResourceRef } from './types';
 
@@ -24,7 +25,8 @@ export type ChatEvent =
   | { type: 'tool_call'; id: string; name: string; arguments: unknown }
   | { type: 'tool_result'; id: string; name: string; ok: boolean; summary: string }
   | { type: 'error'; code: string; message: string }
-  | { type: 'end'; usage: unknown; truncated: unknown };
+  | { type: 'argocd_request'; read: ArgoCDRead }
+  | { type: 'end'; usage: unknown; truncated: unknown; conversation: string };
 
 /** A refusal before the stream started (HTTP status other than 200). */
 export class ChatHttpError extends Error {
@@ -63,12 +65,21 @@ export function toChatEvent(name: string, data: string): ChatEvent | null {
       return { type: 'tool_result', id: str(d.id), name: str(d.name), ok: d.ok === true, summary: str(d.summary) };
     case 'error':
       return { type: 'error', code: str(d.code), message: str(d.message) };
+    case 'argocd_request': {
+      const read = toArgoCDRead(d);
+      return read ? { type: 'argocd_request', read } : null;
+    }
     case 'end':
-      return { type: 'end', usage: d.usage, truncated: d.truncated };
+      return { type: 'end', usage: d.usage, truncated: d.truncated, conversation: str(d.conversation) };
     default:
       return null;
   }
 }
+
+export const EXTENSION_FORBIDDEN =
+  'Argo CD did not let your account use the Assistant ("Unauthorized extension request"). Using it needs the RBAC ' +
+  'permission `extensions, invoke, assistant` (and read access to this application). Ask an Argo CD administrator ' +
+  'to add a line such as `p, role:<your role>, extensions, invoke, assistant, allow` to the argocd-rbac-cm ConfigMap.';
 
 async function refusal(res: Response): Promise<ChatHttpError> {
   let message = '';
@@ -87,7 +98,12 @@ async function refusal(res: Response): Promise<ChatHttpError> {
   } catch {
     // body unreadable: the status alone speaks
   }
-  if (!message) message = res.status === 401 ? 'Not signed in to the assistant.' : `The assistant answered HTTP ${res.status}.`;
+  if (res.status === 401 && !code && /unauthorized extension request/i.test(message)) {
+    // Argo CD's proxy itself refused: the user lacks `extensions, invoke, assistant` (or read access to the
+    // application). No token helps with that, so say who can fix it and how.
+    return new ChatHttpError(EXTENSION_FORBIDDEN, 401, 'extension_forbidden');
+  }
+  if (!message) message = `The assistant answered HTTP ${res.status}.`;
   return new ChatHttpError(message.slice(0, 400), res.status, code);
 }
 
@@ -107,6 +123,8 @@ export async function streamChat(
     signal: options.signal,
     headers: {
       ...routingHeaders(request.application, options.token),
+      // this tab carries out the agent's Argo CD reads with the user's session (browser mode)
+      'X-Assistant-Browser-Reads': '1',
       'Content-Type': 'application/json',
       Accept: 'text/event-stream',
     },
@@ -123,7 +141,11 @@ export async function streamChat(
   });
 }
 
-/** A 401 (or an error event) saying the relay needs the user's own Argo CD token. */
-export function needsToken(status: number, code: string): boolean {
+/**
+ * A 401 (or an error event) saying the relay needs the user's own Argo CD token, and offering to paste one
+ * is worth it: only when the relay accepts a pasted token, never for Argo CD's own refusal of the extension.
+ */
+export function needsToken(status: number, code: string, identityModes: string[] = ['pasted']): boolean {
+  if (code === 'extension_forbidden' || !identityModes.includes('pasted')) return false;
   return status === 401 || /token|unauthenticated|unauthori[sz]ed/i.test(code);
 }

@@ -106,3 +106,41 @@ export function saveToken(token: string | null): void {
     // ignore
   }
 }
+
+/** Logs attached to a resource's question, kept with its conversation so returning to the tab keeps them. */
+export interface AttachedLogs {
+  container: string;
+  previous: boolean;
+  pod: string | null;
+  lines: string[];
+}
+
+function logsKey(key: string): string {
+  return `${key}|logs`;
+}
+
+export function loadAttachedLogs(key: string): AttachedLogs | null {
+  try {
+    const raw = store()?.getItem(logsKey(key));
+    if (!raw) return null;
+    const v = JSON.parse(raw) as Partial<AttachedLogs>;
+    if (typeof v.container !== 'string' || !Array.isArray(v.lines)) return null;
+    return {
+      container: v.container,
+      previous: v.previous === true,
+      pod: typeof v.pod === 'string' ? v.pod : null,
+      lines: v.lines.filter((l): l is string => typeof l === 'string'),
+    };
+  } catch {
+    return null;
+  }
+}
+
+export function saveAttachedLogs(key: string, logs: AttachedLogs | null): void {
+  try {
+    if (logs) store()?.setItem(logsKey(key), JSON.stringify(logs));
+    else store()?.removeItem(logsKey(key));
+  } catch {
+    // quota exceeded: the logs just won't survive a tab switch
+  }
+}

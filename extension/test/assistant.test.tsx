@@ -58,12 +58,14 @@ interface Call {
 let calls: Call[];
 let chatReply: (init?: RequestInit) => Response;
 let logsReply: () => Response;
+let logsAllowed: string;
 let container: HTMLDivElement;
 let root: Root;
 
 beforeEach(() => {
   sessionStorage.clear();
   calls = [];
+  logsAllowed = 'yes';
   chatReply = () =>
     sse([
       ['start', { request_id: 'r1', conversation: 'conv-1', identity: 'cookie' }],
@@ -87,8 +89,13 @@ beforeEach(() => {
     }
     if (url.startsWith('/api/v1/applications/checkout/logs')) return logsReply();
     if (url === '/extensions/assistant/api/config') {
-      return new Response(JSON.stringify({ model: 'scripted', identity_modes: ['cookie'], log_lines_default: 40, log_lines_max: 500 }));
+      return new Response(JSON.stringify({ model: 'scripted', identity_modes: ['browser', 'pasted'], log_lines_default: 40, log_lines_max: 500 }));
     }
+    if (url.startsWith('/api/v1/account/can-i/logs/get/')) return new Response(JSON.stringify({ value: logsAllowed }));
+    if (url.startsWith('/api/v1/applications/checkout/resource-tree')) {
+      return new Response(JSON.stringify({ nodes: [{ kind: 'Pod', name: 'checkout-api-1' }] }));
+    }
+    if (url === '/extensions/assistant/api/argocd-responses') return new Response(null, { status: 204 });
     if (url === '/extensions/assistant/api/chat') return chatReply(init);
     return new Response('{}', { status: 404 });
   });
@@ -449,5 +456,70 @@ describe('Assistant tab', () => {
       act(() => (q('logs-cancel') as HTMLButtonElement).click());
       expect(calls.some((c) => c.url.includes('/logs?'))).toBe(false);
     });
+  });
+
+  it('carries out the Argo CD reads the relay asks for with the session and posts the raw answers back', async () => {
+    chatReply = () =>
+      sse([
+        ['start', { request_id: 'stream-1', conversation: 'conv-1', identity: 'browser' }],
+        ['argocd_request', { id: 'read-1', method: 'GET', path: '/api/v1/applications/checkout/resource-tree', query: [['appNamespace', 'argocd']], max_bytes: 1000, timeout_seconds: 5 }],
+        ['argocd_request', { id: 'read-2', method: 'GET', path: '/api/v1/session', query: [], max_bytes: 1000, timeout_seconds: 5 }],
+        ['token', { text: 'done' }],
+        ['end', { usage: {}, truncated: false, conversation: 'conv-2' }],
+      ]);
+    await render();
+    await askQuestion('why?');
+    const posts = (): Call[] => calls.filter((c) => c.url === '/extensions/assistant/api/argocd-responses');
+    await settle(() => posts().length === 2);
+    const tree = calls.find((c) => c.url.startsWith('/api/v1/applications/checkout/resource-tree'));
+    expect(tree?.url).toBe('/api/v1/applications/checkout/resource-tree?appNamespace=argocd');
+    expect(tree?.init?.credentials).toBe('same-origin');
+    const bodies = posts().map((c) => JSON.parse(String(c.init?.body)) as Record<string, unknown>);
+    const first = bodies.find((b) => b.id === 'read-1');
+    expect(first).toMatchObject({ stream: 'stream-1', status: 200, truncated: false, error: null });
+    expect(String(first?.body)).toContain('checkout-api-1');
+    // a path outside the applications API is never fetched with the user's session: an error is posted
+    expect(calls.some((c) => c.url.startsWith('/api/v1/session'))).toBe(false);
+    expect(bodies.find((b) => b.id === 'read-2')).toMatchObject({ status: null, body: '' });
+    const headers = posts()[0].init?.headers as Record<string, string>;
+    expect(headers['Argocd-Application-Name']).toBe('argocd:checkout');
+    const chatHeaders = calls.find((c) => c.url.endsWith('/api/chat'))?.init?.headers as Record<string, string>;
+    expect(chatHeaders['X-Assistant-Browser-Reads']).toBe('1');
+  });
+
+  it('explains Argo CD refusing the extension (no `extensions, invoke` grant) and never offers a token for it', async () => {
+    chatReply = () => new Response('Unauthorized extension request\n', { status: 401 });
+    await render();
+    act(() => type(q('chat-input') as HTMLTextAreaElement, 'hello'));
+    act(() => (q('chat-send') as HTMLButtonElement).click());
+    await settle(() => q('chat-error') !== null);
+    expect(q('chat-error')?.textContent).toContain('extensions, invoke, assistant');
+    expect(q('chat-error')?.textContent).toContain('argocd-rbac-cm');
+    expect(q('token-form')).toBeNull();
+  });
+
+  it('does not offer to attach logs when Argo CD says the user may not read them, and says why', async () => {
+    logsAllowed = 'no';
+    await render();
+    await settle(() => q('logs-not-allowed') !== null);
+    expect(q('attach-logs')).toBeNull();
+    expect(q('logs-not-allowed')?.textContent).toContain('logs, get');
+    expect(calls.some((c) => c.url === '/api/v1/account/can-i/logs/get/team-a/checkout')).toBe(true);
+  });
+
+  it('keeps attached logs when the tab is left and opened again', async () => {
+    await render();
+    act(() => (q('attach-logs') as HTMLButtonElement).click());
+    const select = q('logs-container') as HTMLSelectElement;
+    act(() => {
+      select.value = 'api';
+      select.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    act(() => (q('logs-attach') as HTMLButtonElement).click());
+    await settle(() => q('chip-logs') !== null);
+    act(() => root.unmount());
+    root = createRoot(container);
+    await render();
+    expect(q('chip-logs')?.textContent).toContain('1 lines');
   });
 });

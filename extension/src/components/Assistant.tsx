@@ -1,16 +1,20 @@
 import * as React from 'react';
 
-import { ArgoCDRequestError, fetchEvents, type KubeEvent } from '../argocd';
+import { ArgoCDRequestError, canReadLogs, fetchEvents, type KubeEvent } from '../argocd';
 import { type ChatContext, type ChatEvent, ChatHttpError, needsToken, streamChat } from '../chat';
 import { assistantVars, FALLBACK_CONFIG, isProxyRoute, loadRelayConfig, type RelayConfig } from '../config';
 import { containerChoices, fetchLogs, type LogRequest, workloadPods } from '../logs';
+import { answerRead } from '../reads';
 import {
+  type AttachedLogs,
   clearConversation,
   type Conversation,
   conversationKey,
+  loadAttachedLogs,
   loadConversation,
   loadToken,
   type Message,
+  saveAttachedLogs,
   saveConversation,
   saveToken,
 } from '../storage';
@@ -26,12 +30,7 @@ interface EventsState {
   error?: string;
 }
 
-interface LogsState {
-  container: string;
-  previous: boolean;
-  pod: string | null;
-  lines: string[];
-}
+type LogsState = AttachedLogs;
 
 /** One question being answered: its callbacks act only while it is the current run of its conversation. */
 interface Run {
@@ -42,6 +41,8 @@ interface Run {
   // The relay's handle names the response being streamed; it is only worth continuing from once that
   // response completed (llama-stack refuses an unfinished one as previous_response_id, e.g. after Stop).
   handle: string | null;
+  /** The relay's id of this answer's stream: Argo CD reads it asks for are answered for this stream. */
+  stream: string;
 }
 
 /** The conversation as the user left it mid-answer: the unfinished answer marked stopped, like Stop. */
@@ -65,6 +66,8 @@ interface State {
   logsForm: boolean;
   logsBusy: boolean;
   logsError: string | null;
+  /** Whether Argo CD lets this user read the application's logs (null: not known yet, or Argo CD could not say). */
+  logsAllowed: boolean | null;
   open: Chip | null;
   config: RelayConfig;
   token: string | null;
@@ -106,10 +109,11 @@ export class Assistant extends React.Component<ExtensionProps, State> {
       streaming: false,
       manifest: true,
       events: { status: 'loading', items: [] },
-      logs: null,
+      logs: loadAttachedLogs(key),
       logsForm: false,
       logsBusy: false,
       logsError: null,
+      logsAllowed: null,
       open: null,
       config: FALLBACK_CONFIG,
       token: loadToken(),
@@ -137,7 +141,9 @@ export class Assistant extends React.Component<ExtensionProps, State> {
 
   componentDidMount(): void {
     this.detectTheme();
+    this.scrollToNewest();
     this.loadEvents();
+    this.checkLogsAllowed();
     loadRelayConfig(this.base(), this.app(), this.state.token).then((config) => {
       if (!this.unmounted) this.setState({ config });
     });
@@ -155,19 +161,22 @@ export class Assistant extends React.Component<ExtensionProps, State> {
         conv: loadConversation(key),
         streaming: false,
         manifest: true,
-        logs: null,
+        logs: loadAttachedLogs(key),
         logsForm: false,
         logsError: null,
         open: null,
       });
       this.loadEvents();
+      this.checkLogsAllowed();
       return;
+    }
+    if (prevState.logs !== this.state.logs && prevState.key === this.state.key) {
+      saveAttachedLogs(this.state.key, this.state.logs);
     }
     if (prevState.conv !== this.state.conv || prevState.streaming !== this.state.streaming) {
       // Saved once a stream is over (React 16 applies the last two updates separately, hence both checks).
       if (!this.state.streaming) saveConversation(this.state.key, this.state.conv);
-      const el = this.transcriptRef.current;
-      if (el) el.scrollTop = el.scrollHeight;
+      this.scrollToNewest();
     }
     this.keepFocus(prevState);
   }
@@ -215,6 +224,19 @@ export class Assistant extends React.Component<ExtensionProps, State> {
         target?.focus();
       }
     }
+  }
+
+  /** The newest message in view: on every update of the conversation, and on returning to the tab. */
+  private scrollToNewest(): void {
+    const el = this.transcriptRef.current;
+    if (el) el.scrollTop = el.scrollHeight;
+  }
+
+  private checkLogsAllowed(): void {
+    const key = this.state.key;
+    canReadLogs(this.app()).then((allowed) => {
+      if (!this.unmounted && this.state.key === key) this.setState({ logsAllowed: allowed });
+    });
   }
 
   private detectTheme(): void {
@@ -302,6 +324,11 @@ export class Assistant extends React.Component<ExtensionProps, State> {
     switch (event.type) {
       case 'start':
         run.handle = event.conversation || null;
+        run.stream = event.request_id;
+        return;
+      case 'argocd_request':
+        // carried out with this browser's Argo CD session; a stopped answer aborts it
+        void answerRead(this.base(), this.app(), run.stream, event.read, run.controller.signal);
         return;
       case 'token':
         this.updateLast(key, (m) => {
@@ -337,11 +364,12 @@ export class Assistant extends React.Component<ExtensionProps, State> {
         return;
       case 'error':
         run.sawError = true;
-        if (isProxyRoute(this.base()) && needsToken(0, event.code)) this.setState({ tokenNeeded: true });
+        if (this.offersToken(0, event.code)) this.setState({ tokenNeeded: true });
         this.updateLast(key, (m) => ({ ...m, error: { code: event.code, message: event.message } }));
         return;
       case 'end':
         run.sawEnd = true;
+        if (event.conversation) run.handle = event.conversation; // the last round's response
         if (!run.sawError && run.handle) {
           const handle = run.handle;
           this.setState((s) => (s.key === key ? { conv: { ...s.conv, handle } } : null));
@@ -355,7 +383,7 @@ export class Assistant extends React.Component<ExtensionProps, State> {
     if (!message || this.state.streaming) return;
     const app = this.app();
     const controller = new AbortController();
-    const run: Run = { key: this.state.key, controller, sawEnd: false, sawError: false, handle: null };
+    const run: Run = { key: this.state.key, controller, sawEnd: false, sawError: false, handle: null, stream: '' };
     this.run = run;
     const key = run.key;
     const request = {
@@ -398,7 +426,7 @@ export class Assistant extends React.Component<ExtensionProps, State> {
           return;
         }
         if (err instanceof ChatHttpError) {
-          if (isProxyRoute(this.base()) && needsToken(err.status, err.code)) this.setState({ tokenNeeded: true });
+          if (this.offersToken(err.status, err.code)) this.setState({ tokenNeeded: true });
           this.updateLast(key, (m) => ({ ...m, error: { code: err.code || String(err.status), message: err.message } }));
           return;
         }
@@ -414,6 +442,12 @@ export class Assistant extends React.Component<ExtensionProps, State> {
         this.setState({ streaming: false });
       });
   };
+
+  /** Whether pasting a token is the way on: on the proxy route, when the relay accepts one at all. */
+  private offersToken(status: number, code: string): boolean {
+    const modes = this.state.config.identity_modes;
+    return isProxyRoute(this.base()) && needsToken(status, code, modes.length ? modes : undefined);
+  }
 
   private stop = (): void => {
     this.run?.controller.abort();
@@ -531,7 +565,13 @@ export class Assistant extends React.Component<ExtensionProps, State> {
         </React.Fragment>,
       );
     }
-    if (containers.length > 0 && !this.state.logsForm) {
+    if (containers.length > 0 && this.state.logsAllowed === false) {
+      chips.push(
+        <span key="al" className="aa-muted" data-testid="logs-not-allowed">
+          Logs: not offered, your Argo CD role may not read this application's logs (RBAC `logs, get`).
+        </span>,
+      );
+    } else if (containers.length > 0 && !this.state.logsForm) {
       chips.push(
         <button
           key="al"
@@ -572,8 +612,9 @@ export class Assistant extends React.Component<ExtensionProps, State> {
       return (
         <form className="aa-panel" onSubmit={this.saveTokenInput} data-testid="token-form">
           <label className="aa-field" style={{ flex: 1 }}>
-            The assistant needs your Argo CD token to act as you. Paste one (Argo CD: User Info, or `argocd account
-            generate-token`); it stays in this browser tab only.
+            The assistant needs an Argo CD API token of your account to act as you. Paste one if your account has
+            one (a local account with the apiKey capability: `argocd account generate-token`); it stays in this
+            browser tab only.
             <input
               type="password"
               autoComplete="off"
