@@ -32,10 +32,13 @@ from mcp_server.argocd_errors import (
     error_for_status,
     error_text,
 )
+from mcp_server.sealed import SealError, seal, unseal
 from relay.errors import Refusal
 
 __all__ = ["BrowserReads", "PendingReads", "ReadAnswer", "ReadRefused"]
 
+_READ_KIND = "read"
+_MAX_READ_ID = 512
 # Recently ended reads remembered to say why a late or repeated answer is refused (bounded).
 _REMEMBERED = 4096
 _CHUNK = 64 * 1024
@@ -65,17 +68,38 @@ class _Pending:
 
 
 class PendingReads:
-    """The reads a relay process waits for, by read id (random, 128 bits)."""
+    """The reads a relay process waits for, by read id: 128 random bits, and, when this replica has an
+    `owner` URL (several replicas), that URL, sealed with the key the replicas share, so whichever replica an
+    answer reaches can hand it on to the one waiting for it (`owner_of`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, owner: str | None = None, key: bytes | None = None) -> None:
         self._pending: dict[str, _Pending] = {}
         self._ended: OrderedDict[str, str] = OrderedDict()
+        self._owner = owner if key else None
+        self._key = key or b""
+
+    def _new_id(self) -> str:
+        nonce = secrets.token_urlsafe(16)
+        if self._owner is None:
+            return nonce
+        return seal(_READ_KIND, {"o": self._owner, "n": nonce}, self._key)
+
+    def owner_of(self, read_id: str) -> str | None:
+        """The URL of the replica that asked for `read_id` when it is another one; None when the id is not
+        a genuine sealed id, or is this replica's own."""
+        if self._owner is None:
+            return None
+        try:
+            owner = unseal(read_id, _READ_KIND, self._key, max_length=_MAX_READ_ID).get("o")
+        except SealError:
+            return None
+        return owner if isinstance(owner, str) and owner != self._owner else None
 
     def __len__(self) -> int:
         return len(self._pending)
 
     def open(self, stream: str, user: str, timeout: float) -> tuple[str, asyncio.Future[ReadAnswer]]:
-        read_id = secrets.token_urlsafe(16)
+        read_id = self._new_id()
         future: asyncio.Future[ReadAnswer] = asyncio.get_running_loop().create_future()
         self._pending[read_id] = _Pending(stream, user, time.monotonic() + timeout, future)
         return read_id, future

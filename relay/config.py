@@ -236,6 +236,19 @@ class LimitsConfig(_Section):
         return self
 
 
+class ReplicasConfig(_Section):
+    advertise_url: HttpURL | None = Field(
+        None,
+        description="This replica's own base URL as the other relay replicas reach it (e.g. "
+        "`http://$(POD_IP):8080`). Browser mode with several replicas: an answer to an Argo CD read that "
+        "reaches another replica is handed on to the one whose stream asked for it (needs the same "
+        "identity.conversation_signing_key on every replica). Unset: one replica.",
+    )
+    forward_timeout_seconds: float = Field(
+        10.0, gt=0, description="How long handing an answer on to another replica may take."
+    )
+
+
 class RelayConfig(BaseSettings):
     """Everything the relay needs; see docs/ for a commented example file."""
 
@@ -254,6 +267,9 @@ class RelayConfig(BaseSettings):
     argocd: ArgoCDConfig = Field(description="The Argo CD API server.")
     identity: IdentityConfig = Field(default_factory=IdentityConfig, description="How users are identified.")
     limits: LimitsConfig = Field(default_factory=LimitsConfig, description="Sizes, timeouts and concurrency.")
+    replicas: ReplicasConfig = Field(
+        default_factory=ReplicasConfig, description="Several relay replicas serving the browser mode."
+    )
 
     @model_validator(mode="after")
     def _scope_outlives_a_stream(self) -> Self:

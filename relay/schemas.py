@@ -50,7 +50,7 @@ class ReadAnswerBody(BaseModel):
     stream: str = Field(
         min_length=1, max_length=64, description="`request_id` of the answer's `start` event."
     )
-    id: str = Field(min_length=1, max_length=64, description="`id` of the `argocd_request` event.")
+    id: str = Field(min_length=1, max_length=512, description="`id` of the `argocd_request` event.")
     status: int | None = Field(
         None, ge=100, le=599, description="Argo CD's HTTP status; null when the browser got no answer."
     )

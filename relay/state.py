@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import anyio
 import httpx
 from llama_stack_client import AsyncLlamaStackClient
@@ -97,7 +98,8 @@ class RelayState:
         default_factory=lambda: anyio.CapacityLimiter(2), init=False
     )
     # browser mode: the Argo CD reads this process waits for the users' browsers to carry out
-    reads: PendingReads = field(default_factory=PendingReads, init=False)
+    reads: PendingReads = field(init=False)
+    _replica_http: aiohttp.ClientSession | None = field(default=None, init=False)
     _function_tools: list[dict[str, Any]] | None = field(default=None, init=False)
     _tool_settings: Settings | None = field(default=None, init=False)
     _model: str | None = field(default=None, init=False)
@@ -110,8 +112,23 @@ class RelayState:
         self.conversations = ConversationSigner(
             key.get_secret_value().encode() if key is not None else secrets.token_bytes(32)
         )
+        # read ids name their replica only with a key every replica shares
+        self.reads = PendingReads(
+            self.config.replicas.advertise_url, key.get_secret_value().encode() if key is not None else None
+        )
         self.streams = StreamSlots(self.config.limits.max_concurrent_streams)
         self._model = self.config.llama_stack.model
+
+    def replica_http(self) -> aiohttp.ClientSession:
+        """For handing answers of browser reads on to other replicas; made on first use (inside the loop)."""
+        if self._replica_http is None:
+            timeout = self.config.replicas.forward_timeout_seconds
+            self._replica_http = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=timeout),
+                cookie_jar=aiohttp.DummyCookieJar(),
+                trust_env=False,
+            )
+        return self._replica_http
 
     def function_tools(self) -> list[dict[str, Any]]:
         """The allowed tools as function tools (browser mode); built on first use (it loads the MCP SDK)."""
@@ -146,6 +163,8 @@ class RelayState:
         return self._model
 
     async def aclose(self) -> None:
+        if self._replica_http is not None:
+            await self._replica_http.close()
         await self.responses.aclose()
         await self.llama.close()
         await self.argocd.aclose()

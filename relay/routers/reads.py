@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
+import aiohttp
 import pydantic
 from fastapi import APIRouter, Depends, Request
 from fastapi.exceptions import RequestValidationError
@@ -18,6 +19,9 @@ from relay.schemas import ReadAnswerBody
 from relay.state import RelayState
 
 router = APIRouter(tags=["browser reads"])
+
+# Set on an answer one replica hands on to another: it is never handed on again.
+FORWARDED = "x-assistant-forwarded"
 
 
 def route_limit(max_body_bytes: int) -> int:
@@ -54,6 +58,7 @@ def _parse(raw: bytes) -> ReadAnswerBody:
             409: "The read was already answered, or belongs to another answer.",
             410: "The read expired, or its answer ended (stream closed).",
             413: "The answer is larger than limits.browser_read_max_bytes.",
+            502: "The replica whose stream asked for the read could not be reached (several replicas).",
         }
     ),
 )
@@ -63,7 +68,8 @@ async def argocd_response(request: Request, state: Annotated[RelayState, Depends
     except IdentityError as exc:
         state.metrics.errors.labels(exc.code).inc()
         raise RelayHTTPError(exc.status, exc.code, exc.message) from None
-    body = _parse(await request.body())
+    raw = await request.body()
+    body = _parse(raw)
     data = body.body.encode("utf-8", "replace")
     limit = state.config.limits.browser_read_max_bytes
     if len(data) > limit:
@@ -75,6 +81,35 @@ async def argocd_response(request: Request, state: Annotated[RelayState, Depends
     try:
         state.reads.answer(body.id, body.stream, user, answer)
     except ReadRefused as exc:
+        owner = state.reads.owner_of(body.id) if FORWARDED not in request.headers else None
+        if exc.code == "unknown_read" and owner is not None:
+            return await _hand_on(state, owner, raw, user)
         state.metrics.errors.labels(exc.code).inc()
         raise RelayHTTPError(exc.status, exc.code, exc.message) from None
     return Response(status_code=204)
+
+
+async def _hand_on(state: RelayState, owner: str, raw: bytes, user: str) -> Response:
+    """The answer posted to the replica whose stream asked for it (several replicas), once: its reply is
+    this request's reply."""
+    identity = state.config.identity
+    assert identity.proxy_secret is not None  # read_poster checked it
+    headers = {
+        identity.proxy_secret_header: identity.proxy_secret.get_secret_value(),
+        "Argocd-Username": user,
+        FORWARDED: "1",
+        "Content-Type": "application/json",
+    }
+    try:
+        async with state.replica_http().post(
+            f"{owner.rstrip('/')}/api/argocd-responses", data=raw, headers=headers, allow_redirects=False
+        ) as reply:
+            content = await reply.content.read(4096)
+            return Response(content, status_code=reply.status, media_type=reply.content_type)
+    except (aiohttp.ClientError, TimeoutError):
+        state.metrics.errors.labels("replica_unreachable").inc()
+        raise RelayHTTPError(
+            502,
+            "replica_unreachable",
+            "The relay replica answering this question could not be reached to hand it the Argo CD answer.",
+        ) from None

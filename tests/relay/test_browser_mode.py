@@ -358,3 +358,31 @@ def test_the_browser_mode_needs_the_proxy_secret(stack: Stack, mode_list: list[s
     values = stack.relay_values(identity={"modes": mode_list, "proxy_secret": None})
     with pytest.raises(ConfigError, match=r"browser identity mode needs identity\.proxy_secret"):
         build_config(values)
+
+
+def test_with_two_replicas_an_answer_that_reaches_the_other_one_is_handed_on(stack: Stack) -> None:
+    from devstack.servers import free_port
+
+    port_a, port_b = free_port(), free_port()
+    url_a, url_b = f"http://127.0.0.1:{port_a}", f"http://127.0.0.1:{port_b}"
+    config_a = stack.relay_config(replicas={"advertise_url": url_a})
+    config_b = stack.relay_config(replicas={"advertise_url": url_b})
+    headers = {"X-Assistant-Proxy-Secret": stack.proxy_secret, "Argocd-Username": "alice"}
+    with serve_relay(config_a, port=port_a), serve_relay(config_b, port=port_b):
+        forged: list[int] = []
+
+        def on_request(browser: Browser, stream: str, request: dict[str, Any]) -> None:
+            # an id no replica sealed is not handed on anywhere
+            bogus = {"stream": stream, "id": "read.e30.AAAA", "status": 200, "body": "{}"}
+            forged.append(
+                httpx2.post(f"{url_b}/api/argocd-responses", json=bogus, headers=headers).status_code
+            )
+            # the load balancer sends the real answer to replica B; A's stream asked for it
+            answer = {"stream": stream, "id": request["id"], **browser.read(request)}
+            posted = httpx2.post(f"{url_b}/api/argocd-responses", json=answer, headers=headers)
+            assert posted.status_code == 204, posted.text
+
+        transcript = _ask_relay(url_a, stack, on_request)
+    assert "error" not in transcript.names, transcript.all("error")
+    assert all(r["ok"] for r in transcript.all("tool_result"))
+    assert set(forged) == {404}
