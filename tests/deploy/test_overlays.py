@@ -29,9 +29,17 @@ def _containers(deployment: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _relay_config(objects: list[dict[str, Any]]) -> dict[str, Any]:
+    """The relay's configuration file, plus what the Deployment's environment sets from Secrets (a stand-in
+    value for each identity key, as `argocd-assistant-keys` would give it)."""
     secret = find(objects, "Secret", "argocd-assistant-relay-config")
     loaded = yaml.safe_load(secret["stringData"]["config.yaml"])
     assert isinstance(loaded, dict)
+    relay = find(objects, "Deployment", "argocd-assistant-relay")
+    for env in relay["spec"]["template"]["spec"]["containers"][0]["env"]:
+        name, ref = env["name"], env.get("valueFrom", {}).get("secretKeyRef")
+        if name.startswith("ASSISTANT_IDENTITY__") and ref is not None and not ref.get("optional"):
+            field = name.removeprefix("ASSISTANT_IDENTITY__").lower()
+            loaded.setdefault("identity", {}).setdefault(field, "from-a-secret")
     return loaded
 
 
@@ -137,7 +145,16 @@ def test_only_argocd_server_reaches_the_relay_through_the_proxy(overlays: Overla
         {
             "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "argocd"}},
             "podSelector": {"matchLabels": {"app.kubernetes.io/name": "argocd-server"}},
-        }
+        },
+        # the other relay replicas (browser mode: an answer handed on to the replica that asked for it)
+        {
+            "podSelector": {
+                "matchLabels": {
+                    "app.kubernetes.io/component": "relay",
+                    "app.kubernetes.io/name": "argocd-assistant",
+                }
+            }
+        },
     ]
 
 
