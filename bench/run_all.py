@@ -10,7 +10,15 @@ import subprocess
 import sys
 from collections.abc import Sequence
 
-BENCHMARKS = ("tokens", "tool_latency", "memory", "startup", "open_streams", "relay_overhead")
+BENCHMARKS = (
+    "tokens",
+    "tool_latency",
+    "memory",
+    "startup",
+    "open_streams",
+    "relay_overhead",
+    "browser_reads",
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import memory, open_streams, relay_overhead, startup, tokens, tool_latency
+from bench import browser_reads, memory, open_streams, relay_overhead, startup, tokens, tool_latency
 from bench.stack import ROOT
 
 Main = Callable[[Sequence[str] | None], int]
@@ -79,3 +79,11 @@ def test_relay_overhead_benchmark_compares_relay_and_direct_streams(
     out = _run(relay_overhead.main, "relay_overhead", tmp_path, capsys)
     assert "| 1 | no tool |" in out
     assert "lightspeed-stack" in out
+
+
+def test_browser_reads_benchmark_times_a_browser_run_tool_call_beside_its_floor(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = _run(browser_reads.main, "browser_reads", tmp_path, capsys)
+    for label in ("round_trip", "argocd", "added", "floor"):
+        assert f"| {label} |" in out
