@@ -8,9 +8,7 @@ upstream response is closed at once (shielded, bounded) so llama-stack stops wor
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
-import re
 import time
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field
@@ -21,7 +19,6 @@ import anyio
 from llama_stack_client import APIConnectionError, APIError, APIStatusError, APITimeoutError
 
 from mcp_server.scope import TOOLS_OUTSIDE_SCOPE
-from mcp_server.shaping import cap_bytes
 from mcp_server.treecache import TreeCache
 from relay.context import build_prompt_async
 from relay.conversation import Conversation
@@ -30,17 +27,20 @@ from relay.logfilter import SCRUB, Scrubber
 from relay.schemas import ChatRequest
 from relay.sse import encode_event
 from relay.state import NoModelError, RelayState, StreamSlot
+from relay.stream_items import (
+    MAX_SUMMARY,
+    FunctionCall,
+    add_usage,
+    error_text,
+    first_line,
+    tool_arguments,
+    without_none,
+)
 from relay.upstream import UpstreamError, UpstreamStatusError, UpstreamUnavailable, iter_event_batches
 
 log = logging.getLogger("relay.chat")
 
-_MAX_SUMMARY = 240
-# A tool call's arguments as the browser sees them: scrubbed, at most this many bytes of JSON
-_MAX_ARGUMENTS = 2048
-# Larger arguments are not parsed (only scrubbed and cut): they are shown cut anyway
-_PARSE_ARGUMENTS = 64 << 10
 _MAX_DETAIL = 300
-_BARE_TOOL_ERROR = re.compile(r"Error \(code -?\w+\): (None)?")
 
 
 class StreamFailure(Exception):
@@ -56,82 +56,11 @@ def sse(event: str, data: dict[str, Any]) -> bytes:
     return encode_event(event, data)
 
 
-def _first_line(text: str, limit: int) -> str:
-    # a tool's first line is its header ("Events of Pod/x, newest first:"), a summary without the colon
-    line = next((part.strip() for part in text.splitlines() if part.strip()), "").rstrip(":")
-    return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
-def _error_text(error: str | None) -> str:
-    # llama-stack reports a tool's own error result as a bare "Error (code 1): None" and hands the tool's
-    # message to the model only, so say where the reason went rather than show "None"
-    if not error or _BARE_TOOL_ERROR.fullmatch(error.strip()):
-        return "The tool reported an error; its message went to the model, which explains it in the answer."
-    return error
-
-
-def _arguments(raw: Any, scrub: Scrubber) -> Any:
-    """The tool call's arguments for the browser: the JSON object, scrubbed (the caller's token, anything
-    credential-like); `{"raw": text}` when they are not a JSON object or exceed `_MAX_ARGUMENTS` bytes, the
-    text then cut with a truncation note."""
-    if raw is None or raw == "":
-        return {}
-    text = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False)
-    parsed: Any = None
-    if len(text) <= _PARSE_ARGUMENTS:
-        try:
-            parsed = json.loads(text)
-            # re-dumped so every string is plain text (a \u-escaped token is caught too)
-            text = json.dumps(parsed, ensure_ascii=False, separators=(",", ":"))
-        except (ValueError, RecursionError):
-            parsed = None
-    clean = scrub(text)
-    if isinstance(parsed, dict) and len(clean.encode()) <= _MAX_ARGUMENTS:
-        try:
-            return json.loads(clean)
-        except (ValueError, RecursionError):
-            pass  # a redaction broke the JSON: show the text
-    return {"raw": cap_bytes(clean, _MAX_ARGUMENTS)[0]}
-
-
-def _without_none(value: Any) -> Any:
-    """What `model_dump(exclude_none=True)` gave for the usage object."""
-    if isinstance(value, dict):
-        return {k: _without_none(v) for k, v in value.items() if v is not None}
-    return value
-
-
-def _add_usage(total: dict[str, Any] | None, usage: dict[str, Any] | None) -> dict[str, Any] | None:
-    """Token counts of the rounds of one answer added up (each round is a response of its own)."""
-    if total is None or usage is None:
-        return usage if usage is not None else total
-    summed: dict[str, Any] = {}
-    for key, value in usage.items():
-        before = total.get(key)
-        if isinstance(value, dict):
-            summed[key] = _add_usage(before if isinstance(before, dict) else None, value)
-        elif isinstance(value, int) and isinstance(before, int):
-            summed[key] = before + value
-        else:
-            summed[key] = value
-    return summed
-
-
 def app_key(request: ChatRequest, default_namespace: str) -> str:
     """`<app-namespace>/<name>`, an empty app namespace read as Argo CD's own (`default_namespace`), as Argo
     CD reads it: the same application signs and verifies the same key however the UI named it."""
     app = request.application
     return f"{app.namespace or default_namespace}/{app.name}"
-
-
-@dataclass(frozen=True, slots=True)
-class FunctionCall:
-    """A call of a function tool the model made (browser mode): the relay runs it and posts its output."""
-
-    item_id: str
-    call_id: str
-    name: str
-    arguments: str
 
 
 @dataclass(slots=True)  # slots: no per-stream __dict__ (hundreds of streams stay open at once)
@@ -239,7 +168,7 @@ class ChatStream:
         arguments = item.get("arguments") or self._arguments.get(item_id)
         return sse(
             "tool_call",
-            {"id": item_id, "name": item.get("name"), "arguments": _arguments(arguments, self._scrubber)},
+            {"id": item_id, "name": item.get("name"), "arguments": tool_arguments(arguments, self._scrubber)},
         )
 
     def _translate_batch(self, events: list[dict[str, Any]]) -> list[bytes]:
@@ -280,8 +209,8 @@ class ChatStream:
             name = str(item.get("name"))
             ok = not item.get("error")
             summary = self._scrub(
-                _first_line(
-                    str(item.get("output") or "") if ok else _error_text(item.get("error")), _MAX_SUMMARY
+                first_line(
+                    str(item.get("output") or "") if ok else error_text(item.get("error")), MAX_SUMMARY
                 )
             )
             self.state.metrics.tool_calls.labels(name, str(ok).lower()).inc()
@@ -305,7 +234,7 @@ class ChatStream:
             self._tools_failed = True
         elif kind in ("response.completed", "response.incomplete"):
             usage = (event.get("response") or {}).get("usage")
-            self._usage = _add_usage(self._usage, _without_none(usage) if isinstance(usage, dict) else None)
+            self._usage = add_usage(self._usage, without_none(usage) if isinstance(usage, dict) else None)
             self._answer_truncated = kind == "response.incomplete"
             self._completed = True
         elif kind == "response.failed":
@@ -355,7 +284,7 @@ class ChatStream:
             )
             label = call.name if known_tool(call.name) else "unknown"
             self.state.metrics.tool_calls.labels(label, str(output.ok).lower()).inc()
-            summary = self._scrub(_first_line(output.text, _MAX_SUMMARY))
+            summary = self._scrub(first_line(output.text, MAX_SUMMARY))
             await emit("tool_result", {"id": item_id, "name": call.name, "ok": output.ok, "summary": summary})
             return output
 
