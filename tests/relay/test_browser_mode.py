@@ -248,10 +248,8 @@ def test_an_oversized_answer_is_refused_and_nothing_reaches_the_model(stack: Sta
     assert "error" not in transcript.names
 
 
-def _ask_relay(
-    relay_url: str, stack: Stack, on_request: Callable[[Browser, str, dict[str, Any]], None]
-) -> Transcript:
-    """A question sent straight to `relay_url` as Argo CD's proxy would forward it (secret, username)."""
+def proxied_question(stack: Stack) -> tuple[dict[str, str], dict[str, Any]]:
+    """Headers and body of alice's question as Argo CD's proxy forwards it from the tab."""
     headers = {
         "X-Assistant-Proxy-Secret": stack.proxy_secret,
         "Argocd-Username": "alice",
@@ -262,6 +260,14 @@ def _ask_relay(
         "message": "Why is it degraded?",
         "application": {"name": "checkout", "namespace": "argocd", "project": "team-a"},
     }
+    return headers, body
+
+
+def _ask_relay(
+    relay_url: str, stack: Stack, on_request: Callable[[Browser, str, dict[str, Any]], None]
+) -> Transcript:
+    """A question sent straight to `relay_url` as Argo CD's proxy would forward it (secret, username)."""
+    headers, body = proxied_question(stack)
     transcript = Transcript()
     stream = ""
     browser = Browser(stack, "alice")
@@ -302,16 +308,7 @@ def test_a_read_the_browser_never_answers_becomes_a_clear_tool_error_and_a_late_
 
 
 def test_when_the_stream_closes_its_pending_reads_are_refused(stack: Stack) -> None:
-    headers = {
-        "X-Assistant-Proxy-Secret": stack.proxy_secret,
-        "Argocd-Username": "alice",
-        "Argocd-Application-Name": "argocd:checkout",
-        **BROWSER_READS,
-    }
-    body = {
-        "message": "Why is it degraded?",
-        "application": {"name": "checkout", "namespace": "argocd", "project": "team-a"},
-    }
+    headers, body = proxied_question(stack)
     pending: dict[str, str] = {}
     with (
         httpx2.Client(timeout=60) as client,
