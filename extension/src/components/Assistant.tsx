@@ -1,6 +1,7 @@
 import * as React from 'react';
 
-import { ArgoCDRequestError, canReadLogs, fetchEvents, type KubeEvent } from '../argocd';
+import { applyEvent, leftMidAnswer, newRun, type Run } from '../answer';
+import { ArgoCDRequestError, canReadLogs, fetchEvents } from '../argocd';
 import { type ChatContext, type ChatEvent, ChatHttpError, needsToken, streamChat } from '../chat';
 import { assistantVars, FALLBACK_CONFIG, isProxyRoute, loadRelayConfig, type RelayConfig } from '../config';
 import { containerChoices, fetchLogs, type LogRequest, workloadPods } from '../logs';
@@ -19,41 +20,12 @@ import {
   saveToken,
 } from '../storage';
 import { appRef, type ExtensionProps, resourceRef } from '../types';
+import { type Chip, ContextChips, type EventsState } from './ContextChips';
 import { LogsForm } from './LogsForm';
 import { MessageView } from './Messages';
-
-type Chip = 'manifest' | 'events' | 'logs';
-
-interface EventsState {
-  status: 'loading' | 'ready' | 'error' | 'removed';
-  items: KubeEvent[];
-  error?: string;
-}
+import { TokenPanel } from './TokenPanel';
 
 type LogsState = AttachedLogs;
-
-/** One question being answered: its callbacks act only while it is the current run of its conversation. */
-interface Run {
-  key: string;
-  controller: AbortController;
-  sawEnd: boolean;
-  sawError: boolean;
-  // The relay's handle names the response being streamed; it is only worth continuing from once that
-  // response completed (llama-stack refuses an unfinished one as previous_response_id, e.g. after Stop).
-  handle: string | null;
-  /** The relay's id of this answer's stream: Argo CD reads it asks for are answered for this stream. */
-  stream: string;
-}
-
-/** The conversation as the user left it mid-answer: the unfinished answer marked stopped, like Stop. */
-function leftMidAnswer(conv: Conversation, run: Run): Conversation {
-  const messages = conv.messages.slice();
-  const last = messages[messages.length - 1];
-  if (!last || last.role !== 'assistant') return conv;
-  const finished = run.sawEnd || run.sawError || Boolean(last.error);
-  messages[messages.length - 1] = finished ? { ...last, pending: false } : { ...last, pending: false, stopped: true };
-  return { ...conv, messages };
-}
 
 interface State {
   key: string;
@@ -74,19 +46,6 @@ interface State {
   tokenNeeded: boolean;
   tokenInput: string;
   dark: boolean;
-}
-
-function argsText(value: unknown): string {
-  if (value === undefined || value === null) return '';
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
-  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
-}
-
-function eventLine(e: KubeEvent): string {
-  const s = (k: string): string => (typeof e[k] === 'string' ? (e[k] as string) : '');
-  const when = s('lastTimestamp') || s('eventTime') || s('firstTimestamp');
-  const count = typeof e.count === 'number' && e.count > 1 ? ` (x${e.count})` : '';
-  return `${when} ${s('type')} ${s('reason')}${count}: ${s('message')}`.trim();
 }
 
 export class Assistant extends React.Component<ExtensionProps, State> {
@@ -331,41 +290,14 @@ export class Assistant extends React.Component<ExtensionProps, State> {
         void answerRead(this.base(), this.app(), run.stream, event.read, run.controller.signal);
         return;
       case 'token':
-        this.updateLast(key, (m) => {
-          const parts = m.parts.slice();
-          const last = parts[parts.length - 1];
-          if (last && last.type === 'text') parts[parts.length - 1] = { type: 'text', text: last.text + event.text };
-          else parts.push({ type: 'text', text: event.text });
-          return { ...m, parts };
-        });
-        return;
       case 'tool_call':
-        this.updateLast(key, (m) => ({
-          ...m,
-          parts: [...m.parts, { type: 'tool', id: event.id, name: event.name, arguments: argsText(event.arguments) }],
-        }));
-        return;
       case 'tool_result':
-        this.updateLast(key, (m) => {
-          const parts = m.parts.slice();
-          let idx = -1;
-          for (let i = parts.length - 1; i >= 0; i--) {
-            const p = parts[i];
-            if (p.type === 'tool' && (p.id === event.id || (!event.id && p.name === event.name))) {
-              idx = i;
-              break;
-            }
-          }
-          const tool = { ok: event.ok, summary: event.summary };
-          if (idx >= 0) parts[idx] = { ...(parts[idx] as Extract<(typeof parts)[number], { type: 'tool' }>), ...tool };
-          else parts.push({ type: 'tool', id: event.id, name: event.name, arguments: '', ...tool });
-          return { ...m, parts };
-        });
+        this.updateLast(key, (m) => applyEvent(m, event));
         return;
       case 'error':
         run.sawError = true;
         if (this.offersToken(0, event.code)) this.setState({ tokenNeeded: true });
-        this.updateLast(key, (m) => ({ ...m, error: { code: event.code, message: event.message } }));
+        this.updateLast(key, (m) => applyEvent(m, event));
         return;
       case 'end':
         run.sawEnd = true;
@@ -382,8 +314,8 @@ export class Assistant extends React.Component<ExtensionProps, State> {
     const message = text.trim();
     if (!message || this.state.streaming) return;
     const app = this.app();
-    const controller = new AbortController();
-    const run: Run = { key: this.state.key, controller, sawEnd: false, sawError: false, handle: null, stream: '' };
+    const run = newRun(this.state.key);
+    const controller = run.controller;
     this.run = run;
     const key = run.key;
     const request = {
@@ -488,160 +420,6 @@ export class Assistant extends React.Component<ExtensionProps, State> {
     this.setState({ token: null });
   };
 
-  private toggle(chip: Chip): void {
-    this.setState((s) => ({ open: s.open === chip ? null : chip }));
-  }
-
-  private renderChip(chip: Chip, label: string, onRemove: (() => void) | null, extra = ''): React.ReactNode {
-    const open = this.state.open === chip;
-    return (
-      <span className={`aa-chip ${extra}`} data-testid={`chip-${chip}`}>
-        <button
-          type="button"
-          onClick={() => this.toggle(chip)}
-          aria-expanded={open}
-          aria-controls={`aa-preview-${chip}`}
-          title="Show what is attached"
-        >
-          {label}
-        </button>
-        {onRemove ? (
-          <button
-            type="button"
-            className="aa-chip__remove"
-            onClick={onRemove}
-            aria-label={`Remove ${chip}`}
-            data-testid={`chip-${chip}-remove`}
-          >
-            ×
-          </button>
-        ) : null}
-      </span>
-    );
-  }
-
-  private renderChips(): React.ReactNode {
-    const { events, logs, manifest } = this.state;
-    const containers = containerChoices(this.props.resource);
-    const chips: React.ReactNode[] = [];
-    if (manifest) {
-      chips.push(<React.Fragment key="m">{this.renderChip('manifest', 'Manifest', () => this.setState({ manifest: false, open: null }))}</React.Fragment>);
-    } else {
-      chips.push(
-        <button key="m" type="button" className="aa-btn aa-btn--small" onClick={() => this.setState({ manifest: true })} data-testid="attach-manifest">
-          + Manifest
-        </button>,
-      );
-    }
-    if (events.status === 'loading') {
-      chips.push(<span key="e" className="aa-chip aa-chip--off" data-testid="chip-events-loading"><button type="button" disabled>Events…</button></span>);
-    } else if (events.status === 'ready') {
-      chips.push(
-        <React.Fragment key="e">
-          {this.renderChip('events', `Events (${events.items.length})`, () => this.setState({ events: { status: 'removed', items: [] }, open: null }))}
-        </React.Fragment>,
-      );
-    } else if (events.status === 'error') {
-      chips.push(
-        <span key="e" className="aa-chip aa-chip--error" data-testid="chip-events-error" title={events.error}>
-          <button type="button" onClick={this.loadEvents} aria-label={`Events not attached: ${events.error ?? ''}. Retry`}>
-            Events: not attached (retry)
-          </button>
-        </span>,
-      );
-    } else {
-      chips.push(
-        <button key="e" type="button" className="aa-btn aa-btn--small" onClick={this.loadEvents} data-testid="attach-events">
-          + Events
-        </button>,
-      );
-    }
-    if (logs) {
-      chips.push(
-        <React.Fragment key="l">
-          {this.renderChip('logs', `Logs: ${logs.container}${logs.pod ? ` of ${logs.pod}` : ''}${logs.previous ? ' (previous)' : ''}, ${logs.lines.length} lines`, () =>
-            this.setState({ logs: null, open: null }),
-          )}
-        </React.Fragment>,
-      );
-    }
-    if (containers.length > 0 && this.state.logsAllowed === false) {
-      chips.push(
-        <span key="al" className="aa-muted" data-testid="logs-not-allowed">
-          Logs: not offered, your Argo CD role may not read this application's logs (RBAC `logs, get`).
-        </span>,
-      );
-    } else if (containers.length > 0 && !this.state.logsForm) {
-      chips.push(
-        <button
-          key="al"
-          type="button"
-          className="aa-btn aa-btn--small"
-          onClick={() => this.setState({ logsForm: true, logsError: null })}
-          data-testid="attach-logs"
-        >
-          {logs ? 'Replace logs' : 'Attach logs'}
-        </button>,
-      );
-    }
-    return (
-      <div className="aa-chips" role="group" aria-label="Context sent with your question">
-        <span className="aa-muted">Context:</span>
-        {chips}
-      </div>
-    );
-  }
-
-  private renderPreview(): React.ReactNode {
-    const { open, events, logs } = this.state;
-    if (!open) return null;
-    let text = '';
-    if (open === 'manifest') text = JSON.stringify(this.props.resource ?? null, null, 2);
-    else if (open === 'events') text = events.items.length ? events.items.map(eventLine).join('\n') : 'No events.';
-    else if (open === 'logs' && logs) text = logs.lines.length ? logs.lines.join('\n') : 'No log lines.';
-    return (
-      <pre className="aa-preview" id={`aa-preview-${open}`} data-testid={`preview-${open}`} tabIndex={0} aria-label={`${open} preview`}>
-        {text}
-      </pre>
-    );
-  }
-
-  private renderToken(): React.ReactNode {
-    if (!isProxyRoute(this.base())) return null;
-    if (this.state.tokenNeeded) {
-      return (
-        <form className="aa-panel" onSubmit={this.saveTokenInput} data-testid="token-form">
-          <label className="aa-field" style={{ flex: 1 }}>
-            The assistant needs an Argo CD API token of your account to act as you. Paste one if your account has
-            one (a local account with the apiKey capability: `argocd account generate-token`); it stays in this
-            browser tab only.
-            <input
-              type="password"
-              autoComplete="off"
-              data-testid="token-input"
-              value={this.state.tokenInput}
-              onChange={(e) => this.setState({ tokenInput: e.target.value })}
-            />
-          </label>
-          <button type="submit" className="aa-btn aa-btn--primary" data-testid="token-save" disabled={!this.state.tokenInput.trim()}>
-            Use token
-          </button>
-        </form>
-      );
-    }
-    if (this.state.token) {
-      return (
-        <div className="aa-muted">
-          Using your pasted Argo CD token.{' '}
-          <button type="button" className="aa-btn aa-btn--small" onClick={this.forgetToken} data-testid="token-forget">
-            Forget token
-          </button>
-        </div>
-      );
-    }
-    return null;
-  }
-
   render(): React.ReactNode {
     const { conv, streaming, input, config } = this.state;
     const messages = conv.messages;
@@ -659,8 +437,22 @@ export class Assistant extends React.Component<ExtensionProps, State> {
             New conversation
           </button>
         </div>
-        {this.renderChips()}
-        {this.renderPreview()}
+        <ContextChips
+          resource={this.props.resource}
+          manifest={this.state.manifest}
+          events={this.state.events}
+          logs={this.state.logs}
+          hasContainers={containerChoices(this.props.resource).length > 0}
+          logsAllowed={this.state.logsAllowed}
+          logsForm={this.state.logsForm}
+          open={this.state.open}
+          onToggle={(chip) => this.setState((s) => ({ open: s.open === chip ? null : chip }))}
+          onManifest={(attached) => this.setState((s) => ({ manifest: attached, open: attached ? s.open : null }))}
+          onRemoveEvents={() => this.setState({ events: { status: 'removed', items: [] }, open: null })}
+          onLoadEvents={this.loadEvents}
+          onRemoveLogs={() => this.setState({ logs: null, open: null })}
+          onOpenLogsForm={() => this.setState({ logsForm: true, logsError: null })}
+        />
         {this.state.logsForm ? (
           <LogsForm
             containers={containerChoices(this.props.resource)}
@@ -681,7 +473,16 @@ export class Assistant extends React.Component<ExtensionProps, State> {
             {this.state.logsError}
           </div>
         ) : null}
-        {this.renderToken()}
+        {isProxyRoute(this.base()) ? (
+          <TokenPanel
+            needed={this.state.tokenNeeded}
+            using={Boolean(this.state.token)}
+            input={this.state.tokenInput}
+            onInput={(tokenInput) => this.setState({ tokenInput })}
+            onSave={this.saveTokenInput}
+            onForget={this.forgetToken}
+          />
+        ) : null}
         <div
           ref={this.transcriptRef}
           className="aa-transcript"
