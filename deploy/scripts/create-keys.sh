@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# One command for the keys the relay and Argo CD share: creates Secret `argocd-assistant-keys` (conversation and
+# scope signing keys, proxy secret; random) in the assistant's namespace and puts the same proxy secret into
+# Argo CD's `argocd-secret` (key `assistant.proxySecret`, which the proxy extension's service header reads).
+# Run again, it keeps the existing keys and only writes the proxy secret to argocd-secret once more.
+#
+#   deploy/scripts/create-keys.sh [ASSISTANT_NAMESPACE] [ARGOCD_NAMESPACE]   # defaults: argocd-assistant argocd
+#   KUBECTL="oc" deploy/scripts/create-keys.sh argocd-assistant openshift-gitops
+set -euo pipefail
+
+ns=${1:-argocd-assistant}
+argocd_ns=${2:-argocd}
+kubectl=${KUBECTL:-kubectl}
+
+random_key() { head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+
+existing=$($kubectl -n "$ns" get secret argocd-assistant-keys -o 'jsonpath={.data.proxy-secret}' 2>/dev/null || true)
+if [ -n "$existing" ]; then
+  proxy_secret=$(printf %s "$existing" | base64 -d)
+  echo "argocd-assistant-keys exists in $ns: keeping its keys"
+else
+  $kubectl get namespace "$ns" >/dev/null 2>&1 || $kubectl create namespace "$ns"
+  proxy_secret=$(random_key)
+  $kubectl -n "$ns" create secret generic argocd-assistant-keys \
+    --from-literal=conversation-signing-key="$(random_key)" \
+    --from-literal=scope-signing-key="$(random_key)" \
+    --from-literal=proxy-secret="$proxy_secret"
+fi
+$kubectl -n "$argocd_ns" patch secret argocd-secret --type merge \
+  -p "{\"stringData\":{\"assistant.proxySecret\":\"$proxy_secret\"}}"
+echo "proxy secret written to $argocd_ns/argocd-secret (assistant.proxySecret)"
