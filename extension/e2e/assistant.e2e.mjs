@@ -126,6 +126,17 @@ for (const react of [16, 19]) {
         // answered from the attached logs (fetched by the browser with alice's own permissions)
         assertAnswered(answer, await chatError(page), /DATABASE_URL/);
         assert.match(answer.text, /logs you attached/);
+        const second = await ask(page, 'And what do the events say?');
+        assertAnswered(await settledAnswer(page, second), await chatError(page), /BackOff/);
+        // leaving the tab and coming back: the attached logs are still there and the newest message is in view
+        await page.getByTestId('tab-Summary').click();
+        await page.getByTestId('tab-Assistant').click();
+        await page.getByTestId('chip-logs').waitFor();
+        const view = await page
+          .getByTestId('transcript')
+          .evaluate((el) => ({ overflows: el.scrollHeight > el.clientHeight, atBottom: el.scrollTop + el.clientHeight >= el.scrollHeight - 2 }));
+        assert.ok(view.overflows, 'the answer is longer than the transcript box (else this checks nothing)');
+        assert.ok(view.atBottom, 'the transcript opens at its newest message');
       }));
 
     test('Stop aborts a slow answer midway, and the conversation goes on after it', { timeout: SCENARIO_TIMEOUT_MS }, () =>
