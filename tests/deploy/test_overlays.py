@@ -61,9 +61,12 @@ def test_workloads_run_non_root_read_only_without_capabilities(overlays: Overlay
             assert pod["automountServiceAccountToken"] is False
             assert pod["securityContext"]["runAsNonRoot"] is True
             assert pod["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault"
+            # no fixed UID anywhere: OpenShift's SCC assigns one (the image's numeric USER serves elsewhere)
+            assert "runAsUser" not in pod["securityContext"]
             for container in _containers(deployment):
                 security = container["securityContext"]
                 assert security["runAsNonRoot"] is True
+                assert "runAsUser" not in security
                 assert security["readOnlyRootFilesystem"] is True
                 assert security["allowPrivilegeEscalation"] is False
                 assert security["capabilities"]["drop"] == ["ALL"]
