@@ -249,3 +249,17 @@ def test_openshift_route_rewrites_assistant_with_a_streaming_timeout(
     assert route["spec"]["to"] == {"kind": "Service", "name": "argocd-assistant-relay", "weight": 100}
     assert route["spec"]["port"] == {"targetPort": "http"}
     assert route["spec"]["tls"]["termination"] == "edge"
+
+
+def test_deploying_into_an_existing_namespace_never_owns_it(tmp_path: Path) -> None:
+    overlay = tmp_path / "into-gitops"
+    overlay.mkdir()
+    rel = os.path.relpath(DEPLOY, overlay)
+    (overlay / "kustomization.yaml").write_text(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: openshift-gitops\n"
+        f"resources:\n  - {rel}/overlays/direct-route-openshift\n"
+        f"components:\n  - {rel}/components/existing-namespace\n"
+    )
+    objects = render(overlay)
+    assert not [o for o in objects if o["kind"] == "Namespace"]  # not relabelled, not deleted with the rest
+    assert {o["metadata"].get("namespace") for o in objects} == {"openshift-gitops"}
