@@ -12,7 +12,7 @@ import yaml
 
 from mcp_server.config import load_settings
 from mcp_server.server import host_allowed
-from relay.config import build_config
+from relay.config import RelayConfig, build_config
 
 from .conftest import DEPLOY, Overlays, find, render, validate_all
 
@@ -87,9 +87,33 @@ def test_relay_reads_its_config_file_from_the_mounted_secret(overlays: Overlays)
         assert volume["secret"]["secretName"] == "argocd-assistant-relay-config"
 
 
-def test_relay_config_in_every_overlay_is_accepted_by_the_relay(overlays: Overlays) -> None:
+def _relay_env(objects: list[dict[str, Any]]) -> dict[str, str]:
+    """The relay Deployment's literal `ASSISTANT_*` settings (they override the file's fields)."""
+    relay = find(objects, "Deployment", "argocd-assistant-relay")
+    env = relay["spec"]["template"]["spec"]["containers"][0]["env"]
+    return {
+        e["name"]: e["value"].replace("$(POD_IP)", "10.0.0.7")
+        for e in env
+        if e["name"].startswith("ASSISTANT_") and "value" in e and e["name"] != "ASSISTANT_CONFIG"
+    }
+
+
+def _effective_config(objects: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch) -> RelayConfig:
+    """What the relay runs with: its file, then its environment on top (as `load_config` does)."""
+    for name, value in _relay_env(objects).items():
+        monkeypatch.setenv(name, value)
+    try:
+        return build_config(_relay_config(objects))
+    finally:
+        for name in _relay_env(objects):
+            monkeypatch.delenv(name)
+
+
+def test_relay_config_in_every_overlay_is_accepted_by_the_relay(
+    overlays: Overlays, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for name, objects in overlays.items():
-        config = build_config(_relay_config(objects))
+        config = _effective_config(objects, monkeypatch)
         assert config.mcp.server_url == MCP_URL
         # Cookies only arrive on the direct route; the proxy extension deletes them.
         assert ("cookie" in config.identity.modes) == name.startswith("direct-route")
@@ -263,3 +287,15 @@ def test_deploying_into_an_existing_namespace_never_owns_it(tmp_path: Path) -> N
     objects = render(overlay)
     assert not [o for o in objects if o["kind"] == "Namespace"]  # not relabelled, not deleted with the rest
     assert {o["metadata"].get("namespace") for o in objects} == {"openshift-gitops"}
+
+
+def test_the_proxy_overlay_changes_only_the_identity_modes_and_keeps_the_base_config(
+    overlays: Overlays, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = render(DEPLOY / "base")
+    proxy = overlays["proxy-extension"]
+    # the file the operator edits is the base's, untouched by the overlay
+    assert _relay_config(proxy) == _relay_config(base)
+    config = _effective_config(proxy, monkeypatch)
+    assert config.identity.modes == ["browser", "pasted", "bearer"]
+    assert config.llama_stack == _effective_config(base, monkeypatch).llama_stack
