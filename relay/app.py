@@ -12,7 +12,7 @@ from relay.config import RelayConfig
 from relay.errors import install_error_handlers, without_validation_422
 from relay.logfilter import install_log_filters
 from relay.metrics import RelayMetrics
-from relay.middleware import RequestMiddleware
+from relay.middleware import PublicPaths, RequestMiddleware
 from relay.routers import chat, health, meta, reads
 from relay.sse import OpenStreams
 from relay.state import RelayState, make_argocd_client, make_llama_client, make_responses_upstream
@@ -69,5 +69,12 @@ def create_app(config: RelayConfig) -> FastAPI:
         # an Argo CD answer the browser posts back may be larger than any question
         route_limits={"/api/argocd-responses": reads.route_limit(config.limits.browser_read_max_bytes)},
         direct=chat.ChatRoute(app),  # answers POST /api/chat ahead of FastAPI (see ChatEndpoint)
+    )
+    # outermost: internal endpoints are never served to what came through the Argo CD host
+    identity = config.identity
+    app.add_middleware(
+        PublicPaths,
+        prefix=config.http.direct_route_prefix,
+        proxy_headers=("Argocd-Application-Name", identity.proxy_secret_header),
     )
     return app

@@ -236,6 +236,15 @@ class LimitsConfig(_Section):
         return self
 
 
+class HttpConfig(_Section):
+    direct_route_prefix: str = Field(
+        "/assistant",
+        pattern=r"^/[A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*$",
+        description="Path prefix of the direct route on the Argo CD host: `<prefix>/api/...` is served as "
+        "`/api/...` (the Ingress/Route passes the path unchanged); nothing else under it is served.",
+    )
+
+
 class ReplicasConfig(_Section):
     advertise_url: HttpURL | None = Field(
         None,
@@ -267,6 +276,7 @@ class RelayConfig(BaseSettings):
     argocd: ArgoCDConfig = Field(description="The Argo CD API server.")
     identity: IdentityConfig = Field(default_factory=IdentityConfig, description="How users are identified.")
     limits: LimitsConfig = Field(default_factory=LimitsConfig, description="Sizes, timeouts and concurrency.")
+    http: HttpConfig = Field(default_factory=HttpConfig, description="The paths the relay serves.")
     replicas: ReplicasConfig = Field(
         default_factory=ReplicasConfig, description="Several relay replicas serving the browser mode."
     )

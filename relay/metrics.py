@@ -37,8 +37,14 @@ class RelayMetrics:
         )
         self.tool_calls = Counter(
             "relay_tool_calls",
-            "MCP tool calls made by the agent, by tool and outcome.",
+            "Tool calls made by the agent (MCP, or run on browser reads), by tool and outcome.",
             ["tool", "ok"],
             registry=self.registry,
         )
         self.errors = Counter("relay_errors", "Errors, by kind.", ["kind"], registry=self.registry)
+        self.dependency_up = Gauge(
+            "relay_dependency_up",
+            "Whether the last check reached a dependency (1) or not (0): GET /healthz?detail=true.",
+            ["dependency"],
+            registry=self.registry,
+        )

@@ -110,3 +110,43 @@ class RequestMiddleware:
             await self._reject(recording_send, limit)
         finally:
             self.metrics.requests.labels(route_label(scope), method_label(scope), str(status or 500)).inc()
+
+
+class PublicPaths:
+    """What reaches the relay through the Argo CD host is its browser API (`/api/...`) only.
+
+    Direct route: the Ingress or Route sends `<prefix>/api/...` on the Argo CD host unchanged (no rewrite, so
+    no regex location that would change how every other path of that host is matched); it is served as
+    `/api/...`, and anything else under the prefix is 404. Proxy route: Argo CD's proxy forwards any path
+    under `/extensions/assistant/`; a request that carries its headers (`proxy_headers`) reaches nothing
+    outside `/api/`. Probes and Prometheus call the pod directly and reach `/healthz`, `/readyz`, `/metrics`.
+    """
+
+    def __init__(self, app: ASGIApp, prefix: str, proxy_headers: tuple[str, ...]) -> None:
+        self.app = app
+        self.prefix = prefix.rstrip("/")
+        self.proxy_headers = frozenset(name.lower().encode() for name in proxy_headers)
+
+    async def _not_found(self, send: Send) -> None:
+        body = b'{"code":"not_found","message":"Not found."}'
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 404, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path: str = scope.get("path", "")
+            prefix = self.prefix
+            if prefix and (path == prefix or path.startswith(prefix + "/")):
+                inner = path[len(prefix) :]
+                if not inner.startswith("/api/"):
+                    await self._not_found(send)
+                    return
+                raw = scope.get("raw_path") or path.encode()
+                scope = {**scope, "path": inner, "raw_path": raw[len(prefix.encode()) :]}
+            elif not path.startswith("/api/") and any(
+                name in self.proxy_headers for name, _ in scope.get("headers", ())
+            ):
+                await self._not_found(send)
+                return
+        await self.app(scope, receive, send)

@@ -149,15 +149,16 @@ def _set_by_argocd(claims: Claims) -> dict[str, str]:
 
 
 async def direct_route(request: Request) -> Response:
+    """An Ingress rule (Prefix `/assistant/api`, no rewrite) in front of the relay on the Argo CD host."""
     config: SimulatorConfig = request.app.state.config
     if not config.direct_route_url:
         return PlainTextResponse("404 page not found\n", status_code=404)
-    url = _target(config.direct_route_url, request.path_params["rest"], request.url.query)
+    url = _target(config.direct_route_url, "assistant/api/" + request.path_params["rest"], request.url.query)
     return await _relay(request, url, _forward_headers(request, set()))
 
 
 def routes() -> list[BaseRoute]:
     return [
         Route("/extensions/{extension}/{rest:path}", extension_proxy, methods=METHODS),
-        Route("/assistant/{rest:path}", direct_route, methods=METHODS),
+        Route("/assistant/api/{rest:path}", direct_route, methods=METHODS),
     ]

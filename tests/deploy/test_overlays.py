@@ -205,16 +205,20 @@ def test_only_the_relay_and_llama_stack_reach_the_mcp_server(overlays: Overlays)
         assert all("namespaceSelector" not in s for s in sources)
 
 
-def test_ingress_rewrites_assistant_to_the_relay_root_without_buffering(
+def test_ingress_routes_only_the_browser_api_unchanged_without_buffering_or_regex(
     overlays: Overlays,
 ) -> None:
     ingress = find(overlays["direct-route"], "Ingress", "argocd-assistant")
     notes = ingress["metadata"]["annotations"]
-    assert notes["nginx.ingress.kubernetes.io/rewrite-target"] == "/$2"
+    # a rewrite or use-regex would turn every location of the Argo CD host into a regular expression
+    assert "nginx.ingress.kubernetes.io/rewrite-target" not in notes
+    assert "nginx.ingress.kubernetes.io/use-regex" not in notes
     assert notes["nginx.ingress.kubernetes.io/proxy-buffering"] == "off"
     assert int(notes["nginx.ingress.kubernetes.io/proxy-read-timeout"]) >= 300
-    (path,) = ingress["spec"]["rules"][0]["http"]["paths"]
-    assert path["path"] == "/assistant(/|$)(.*)"
+    (rule,) = ingress["spec"]["rules"]
+    # only the browser's API: /metrics, /docs, /openapi.json, /readyz are not published on the Argo CD host
+    assert [(p["path"], p["pathType"]) for p in rule["http"]["paths"]] == [("/assistant/api", "Prefix")]
+    (path,) = rule["http"]["paths"]
     assert path["backend"]["service"] == {"name": "argocd-assistant-relay", "port": {"name": "http"}}
     # The host's certificate comes from Argo CD's own Ingress; its Secret is not in this namespace.
     assert "tls" not in ingress["spec"]
@@ -262,14 +266,14 @@ def test_argocd_ca_component_points_both_services_at_the_mounted_ca(
     assert settings.verify == ca_file
 
 
-def test_openshift_route_rewrites_assistant_with_a_streaming_timeout(
+def test_openshift_route_routes_only_the_browser_api_with_a_streaming_timeout(
     overlays: Overlays,
 ) -> None:
     route = find(overlays["direct-route-openshift"], "Route", "argocd-assistant")
     assert route["apiVersion"] == "route.openshift.io/v1"
-    assert route["metadata"]["annotations"]["haproxy.router.openshift.io/rewrite-target"] == "/"
+    assert "haproxy.router.openshift.io/rewrite-target" not in route["metadata"]["annotations"]
     assert route["metadata"]["annotations"]["haproxy.router.openshift.io/timeout"] == "600s"
-    assert route["spec"]["path"] == "/assistant"
+    assert route["spec"]["path"] == "/assistant/api"  # only the browser's API on the Argo CD host
     assert route["spec"]["to"] == {"kind": "Service", "name": "argocd-assistant-relay", "weight": 100}
     assert route["spec"]["port"] == {"targetPort": "http"}
     assert route["spec"]["tls"]["termination"] == "edge"

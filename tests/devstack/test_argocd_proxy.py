@@ -155,10 +155,12 @@ def test_the_proxy_accepts_a_split_cookie(http: httpx2.Client) -> None:
     )
 
 
-def test_the_direct_route_keeps_every_header_and_strips_its_prefix(http: httpx2.Client) -> None:
+def test_the_direct_route_keeps_headers_and_path_and_routes_only_the_api(http: httpx2.Client) -> None:
     headers = {**cookie("bob"), "Authorization": "Bearer abc", "X-Custom": "1"}
     echoed = http.post("/assistant/api/chat", headers=headers, content=b"hi").json()
-    assert echoed["path"] == "/api/chat"
+    # a Prefix rule without a rewrite, as deploy/overlays/direct-route does it
+    assert echoed["path"] == "/assistant/api/chat"
+    assert http.get("/assistant/metrics").status_code == 404
     assert echoed["headers"]["cookie"] == f"argocd.token={token_for('bob')}"
     assert echoed["headers"]["authorization"] == "Bearer abc"
     assert "argocd-username" not in echoed["headers"]

@@ -92,15 +92,19 @@ def test_config_health_readiness_and_metrics(relay: str) -> None:
         "log_lines_default": 200,
         "log_lines_max": 1000,
     }
-    assert httpx2.get(f"{relay}/healthz").json()["status"] == "ok"
-    ready = httpx2.get(f"{relay}/readyz")
-    assert ready.status_code == 503
-    assert ready.json()["checks"]["argocd"] == "ok"
-    assert ready.json()["checks"]["llama_stack"].startswith("unreachable")
+    assert httpx2.get(f"{relay}/healthz").json() == {"status": "ok", "checks": {}}
+    # readiness is about this pod: llama-stack being down does not take every replica out of the Service
+    assert httpx2.get(f"{relay}/readyz").status_code == 200
+    detail = httpx2.get(f"{relay}/healthz", params={"detail": "true"})
+    assert detail.status_code == 200
+    assert detail.json()["checks"]["argocd"] == "ok"
+    assert detail.json()["checks"]["llama_stack"].startswith("unreachable")
     httpx2.post(f"{relay}/api/chat", json=BODY)
     metrics = httpx2.get(f"{relay}/metrics").text
     assert 'relay_http_requests_total{method="POST",route="/api/chat",status="401"}' in metrics
     assert 'relay_errors_total{kind="unauthenticated"}' in metrics
+    assert 'relay_dependency_up{dependency="llama_stack"} 0.0' in metrics
+    assert 'relay_dependency_up{dependency="argocd"} 1.0' in metrics
 
 
 def test_metric_labels_stay_bounded_whatever_method_or_path_a_client_sends(relay: str) -> None:
@@ -131,3 +135,19 @@ def test_metric_labels_stay_bounded_whatever_method_or_path_a_client_sends(relay
     }
     assert "unmatched" in routes
     assert 'relay_http_requests_total{method="other",route="/api/chat",status="405"}' in metrics
+
+
+def test_only_the_browser_api_is_served_to_what_comes_through_the_argo_cd_host(relay: str) -> None:
+    with httpx2.Client() as client:
+        # direct route: the Ingress passes /assistant/api/... unchanged
+        assert client.get(f"{relay}/assistant/api/config").status_code == 200
+        for path in ("/assistant/metrics", "/assistant/docs", "/assistant/openapi.json", "/assistant/readyz"):
+            assert client.get(f"{relay}{path}").status_code == 404, path
+        # proxy route: Argo CD's proxy forwards any path, with its headers
+        proxied = {"Argocd-Application-Name": "argocd:checkout"}
+        assert client.get(f"{relay}/metrics", headers=proxied).status_code == 404
+        assert client.get(f"{relay}/openapi.json", headers=proxied).status_code == 404
+        assert client.get(f"{relay}/api/config", headers=proxied).status_code == 200
+        # the pod itself (probes, Prometheus) still reaches them
+        assert client.get(f"{relay}/metrics").status_code == 200
+        assert client.get(f"{relay}/readyz").status_code == 200
