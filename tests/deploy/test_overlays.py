@@ -303,3 +303,21 @@ def test_the_proxy_overlay_changes_only_the_identity_modes_and_keeps_the_base_co
     config = _effective_config(proxy, monkeypatch)
     assert config.identity.modes == ["browser", "pasted", "bearer"]
     assert config.llama_stack == _effective_config(base, monkeypatch).llama_stack
+
+
+def test_each_service_keeps_a_replica_through_drains_and_spreads_over_nodes(overlays: Overlays) -> None:
+    for objects in overlays.values():
+        for name, budget in (
+            ("argocd-assistant-relay", "argocd-assistant-relay"),
+            ("argocd-assistant-mcp", "argocd-assistant-mcp"),
+        ):
+            deployment = find(objects, "Deployment", name)
+            labels = deployment["spec"]["selector"]["matchLabels"]
+            assert deployment["spec"]["replicas"] >= 2
+            pdb = find(objects, "PodDisruptionBudget", budget)
+            assert pdb["spec"]["minAvailable"] == 1
+            assert pdb["spec"]["selector"]["matchLabels"] == labels
+            (spread,) = deployment["spec"]["template"]["spec"]["topologySpreadConstraints"]
+            assert spread["topologyKey"] == "kubernetes.io/hostname"
+            assert spread["whenUnsatisfiable"] == "ScheduleAnyway"
+            assert spread["labelSelector"]["matchLabels"] == labels
