@@ -31,6 +31,17 @@ if rest[:3] == ["get", "secret", "argocd-assistant-keys"]:
         sys.exit(1)
     print(base64.b64encode(json.loads(path.read_text())["proxy-secret"].encode()).decode(), end="")
     sys.exit(0)
+if rest[:3] == ["get", "secret", "argocd-secret"]:
+    path = state / f"{ns}-argocd-secret.json"
+    value = json.loads(path.read_text()).get("assistant.proxySecret", "") if path.exists() else ""
+    print(base64.b64encode(value.encode()).decode() if value else "", end="")
+    sys.exit(0)
+if rest[:3] == ["patch", "secret", "argocd-assistant-keys"]:
+    path = state / f"{ns}-keys.json"
+    data = json.loads(path.read_text())
+    data.update(json.loads(rest[rest.index("-p") + 1])["stringData"])
+    path.write_text(json.dumps(data))
+    sys.exit(0)
 if rest[:4] == ["create", "secret", "generic", "argocd-assistant-keys"]:
     data = dict(a.removeprefix("--from-literal=").split("=", 1) for a in rest[4:])
     (state / f"{ns}-keys.json").write_text(json.dumps(data))
@@ -75,3 +86,32 @@ def test_run_again_it_keeps_the_keys_and_writes_the_same_proxy_secret(tmp_path: 
     assert json.loads((tmp_path / "state" / "assistant-keys.json").read_text()) == first
     argocd = json.loads((tmp_path / "state" / "openshift-gitops-argocd-secret.json").read_text())
     assert argocd["assistant.proxySecret"] == first["proxy-secret"]
+
+
+def test_a_new_proxy_secret_says_to_restart_argo_cd_and_an_unchanged_one_does_not(tmp_path: Path) -> None:
+    first = run(tmp_path)
+    assert "rollout restart deployment argocd-server" in first.stdout
+    again = run(tmp_path)
+    assert "rollout restart" not in again.stdout
+
+
+def test_rotation_replaces_only_the_proxy_secret_in_both_secrets(tmp_path: Path) -> None:
+    assert run(tmp_path).returncode == 0
+    before = json.loads((tmp_path / "state" / "argocd-assistant-keys.json").read_text())
+    rotated = subprocess.run(
+        ["bash", str(SCRIPT)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "KUBECTL": str(tmp_path / "kubectl"), "ROTATE_PROXY_SECRET": "1"},
+        timeout=30,
+        check=False,
+    )
+    assert rotated.returncode == 0, rotated.stderr
+    after = json.loads((tmp_path / "state" / "argocd-assistant-keys.json").read_text())
+    assert after["proxy-secret"] != before["proxy-secret"]
+    assert {k: v for k, v in after.items() if k != "proxy-secret"} == {
+        k: v for k, v in before.items() if k != "proxy-secret"
+    }
+    argocd = json.loads((tmp_path / "state" / "argocd-argocd-secret.json").read_text())
+    assert argocd["assistant.proxySecret"] == after["proxy-secret"]
+    assert "rollout restart deployment argocd-server" in rotated.stdout
