@@ -88,6 +88,12 @@ class LlamaStackConfig(_Section):
         2048, gt=0, description="Cap on tokens generated per answer; null: no cap."
     )
     connect_timeout_seconds: float = Field(5.0, gt=0, description="Timeout for connecting to llama-stack.")
+    auth_key: SecretStr | None = Field(
+        None,
+        description="Key signing the credential the relay presents to llama-stack for each user (bearer); "
+        "llama-stack's `custom` auth provider checks it at the relay's `/internal/llama-stack-auth`, so each "
+        "stored response belongs to its user. Unset: no credential (llama-stack without auth).",
+    )
 
 
 class McpConfig(_Section):

@@ -18,6 +18,7 @@ from relay.browser_reads import PendingReads
 from relay.config import RelayConfig
 from relay.conversation import ConversationSigner
 from relay.identity import IdentityResolver
+from relay.llama_auth import credential
 from relay.metrics import RelayMetrics
 from relay.sse import OpenStreams
 from relay.upstream import ResponsesUpstream
@@ -61,7 +62,12 @@ def make_llama_client(config: RelayConfig) -> AsyncLlamaStackClient:
         ),
         trust_env=False,
     )
-    return AsyncLlamaStackClient(base_url=config.llama_stack.url, http_client=http, max_retries=0)
+    key = config.llama_stack.auth_key
+    # the relay's own principal (model list); a key-less relay sends none
+    api_key = credential(key.get_secret_value().encode(), None) if key is not None else None
+    return AsyncLlamaStackClient(
+        base_url=config.llama_stack.url, http_client=http, max_retries=0, api_key=api_key
+    )
 
 
 def make_responses_upstream(config: RelayConfig) -> ResponsesUpstream:
@@ -129,6 +135,14 @@ class RelayState:
                 trust_env=False,
             )
         return self._replica_http
+
+    def llama_credential(self, user: str) -> str | None:
+        """The bearer for one answer's llama-stack requests, naming `user` (None without an auth key)."""
+        key = self.config.llama_stack.auth_key
+        if key is None:
+            return None
+        ttl = self.config.limits.stream_timeout_seconds + 60
+        return credential(key.get_secret_value().encode(), user, ttl)
 
     def function_tools(self) -> list[dict[str, Any]]:
         """The allowed tools as function tools (browser mode); built on first use (it loads the MCP SDK)."""

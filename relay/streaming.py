@@ -383,7 +383,7 @@ class ChatStream:
             first = {**params, "input": prompt.input}
             if self.previous is not None:
                 first["previous_response_id"] = self.previous.response_id
-            return await self.state.responses.open(first)
+            return await self.state.responses.open(first, self.state.llama_credential(self.identity.username))
 
     async def _continue(self, outputs: list[dict[str, Any]], deadline: float) -> aiohttp.ClientResponse:
         """The next round: the same response continued with the function calls' outputs."""
@@ -391,8 +391,9 @@ class ChatStream:
         params = {**self._base_params, "input": outputs, "previous_response_id": self._response_id}
         self._completed = False
         self._calls = []
+        credential = self.state.llama_credential(self.identity.username)
         with anyio.fail_after(max(0.0, deadline - time.monotonic())):
-            return await self.state.responses.open(params)
+            return await self.state.responses.open(params, credential)
 
     async def _relay(self, upstream: aiohttp.ClientResponse, deadline: float) -> AsyncGenerator[bytes]:
         """Our frames for one upstream response, the events of one network read in one frame."""

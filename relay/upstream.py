@@ -103,10 +103,12 @@ class ResponsesUpstream:
             )
         return self._session
 
-    async def open(self, body: dict[str, Any]) -> aiohttp.ClientResponse:
-        """The streaming response, its status checked (an error status raises with llama-stack's message)."""
+    async def open(self, body: dict[str, Any], credential: str | None = None) -> aiohttp.ClientResponse:
+        """The streaming response, its status checked (an error status raises with llama-stack's message).
+        `credential`: sent as the bearer llama-stack's auth provider checks (relay.llama_auth)."""
+        headers = {"Authorization": f"Bearer {credential}"} if credential else None
         try:
-            response = await self._http().post(self.url, json=body, allow_redirects=False)
+            response = await self._http().post(self.url, json=body, headers=headers, allow_redirects=False)
         except TimeoutError:
             raise
         except aiohttp.ClientError as exc:
