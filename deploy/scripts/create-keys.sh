@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# One command for the keys the relay and Argo CD share: creates Secret `argocd-assistant-keys` (conversation and
-# scope signing keys, proxy secret; random) in the assistant's namespace and puts the same proxy secret into
+# One command for the keys the relay and Argo CD share: creates Secret `argocd-assistant-keys` (conversation,
+# scope and llama-stack credential signing keys, proxy secret; random) in the assistant's namespace and puts the same proxy secret into
 # Argo CD's `argocd-secret` (key `assistant.proxySecret`, which the proxy extension's service header reads).
 # Run again, it keeps the existing keys and only writes the proxy secret to argocd-secret once more;
 # ROTATE_PROXY_SECRET=1 replaces the proxy secret in both Secrets.
@@ -29,12 +29,19 @@ if [ -n "$existing" ] && [ "${ROTATE_PROXY_SECRET:-0}" = "1" ]; then
 elif [ -n "$existing" ]; then
   proxy_secret=$(printf %s "$existing" | base64 -d)
   echo "argocd-assistant-keys exists in $ns: keeping its keys"
+  # a Secret from an earlier version: add the key it lacks
+  if [ -z "$($kubectl -n "$ns" get secret argocd-assistant-keys -o 'jsonpath={.data.llama-stack-auth-key}' 2>/dev/null || true)" ]; then
+    $kubectl -n "$ns" patch secret argocd-assistant-keys --type merge \
+      -p "{\"stringData\":{\"llama-stack-auth-key\":\"$(random_key)\"}}"
+    echo "added llama-stack-auth-key"
+  fi
 else
   $kubectl get namespace "$ns" >/dev/null 2>&1 || $kubectl create namespace "$ns"
   proxy_secret=$(random_key)
   $kubectl -n "$ns" create secret generic argocd-assistant-keys \
     --from-literal=conversation-signing-key="$(random_key)" \
     --from-literal=scope-signing-key="$(random_key)" \
+    --from-literal=llama-stack-auth-key="$(random_key)" \
     --from-literal=proxy-secret="$proxy_secret"
 fi
 before=$($kubectl -n "$argocd_ns" get secret argocd-secret -o 'jsonpath={.data.assistant\.proxySecret}' 2>/dev/null || true)

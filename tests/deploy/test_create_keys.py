@@ -29,7 +29,9 @@ if rest[:3] == ["get", "secret", "argocd-assistant-keys"]:
     path = state / f"{ns}-keys.json"
     if not path.exists():
         sys.exit(1)
-    print(base64.b64encode(json.loads(path.read_text())["proxy-secret"].encode()).decode(), end="")
+    key = next(a for a in rest if a.startswith("jsonpath=")).removeprefix("jsonpath={.data.").rstrip("}")
+    value = json.loads(path.read_text()).get(key, "")
+    print(base64.b64encode(value.encode()).decode() if value else "", end="")
     sys.exit(0)
 if rest[:3] == ["get", "secret", "argocd-secret"]:
     path = state / f"{ns}-argocd-secret.json"
@@ -69,9 +71,14 @@ def test_one_command_creates_the_keys_and_gives_argo_cd_the_same_proxy_secret(tm
     done = run(tmp_path)
     assert done.returncode == 0, done.stderr
     keys = json.loads((tmp_path / "state" / "argocd-assistant-keys.json").read_text())
-    assert set(keys) == {"conversation-signing-key", "scope-signing-key", "proxy-secret"}
+    assert set(keys) == {
+        "conversation-signing-key",
+        "scope-signing-key",
+        "llama-stack-auth-key",
+        "proxy-secret",
+    }
     assert all(len(value) == 64 for value in keys.values())  # 32 random bytes, hex
-    assert len(set(keys.values())) == 3
+    assert len(set(keys.values())) == 4
     argocd = json.loads((tmp_path / "state" / "argocd-argocd-secret.json").read_text())
     assert argocd == {"assistant.proxySecret": keys["proxy-secret"]}
     assert (tmp_path / "state" / "ns-argocd-assistant").exists()
@@ -115,3 +122,15 @@ def test_rotation_replaces_only_the_proxy_secret_in_both_secrets(tmp_path: Path)
     argocd = json.loads((tmp_path / "state" / "argocd-argocd-secret.json").read_text())
     assert argocd["assistant.proxySecret"] == after["proxy-secret"]
     assert "rollout restart deployment argocd-server" in rotated.stdout
+
+
+def test_a_secret_from_an_earlier_version_gets_the_key_it_lacks_and_keeps_the_others(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    state.mkdir()
+    old = {"conversation-signing-key": "c" * 64, "scope-signing-key": "s" * 64, "proxy-secret": "p" * 64}
+    (state / "argocd-assistant-keys.json").write_text(json.dumps(old))
+    done = run(tmp_path)
+    assert done.returncode == 0, done.stderr
+    keys = json.loads((state / "argocd-assistant-keys.json").read_text())
+    assert {k: keys[k] for k in old} == old
+    assert len(keys["llama-stack-auth-key"]) == 64

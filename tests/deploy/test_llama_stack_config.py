@@ -57,3 +57,12 @@ def test_run_config_uses_postgres_stores() -> None:
     # SQLite stores lock under concurrent tool-calling requests (docs/deployment.md).
     backends = yaml.safe_load((LLAMA_STACK / "run.yaml").read_text())["storage"]["backends"]
     assert {b["type"] for b in backends.values()} == {"kv_postgres", "sql_postgres"}
+
+
+def test_run_config_asks_the_relay_who_every_caller_is() -> None:
+    # without it, any pod reaching llama-stack lists every user's stored answers (GET /v1/responses)
+    auth = yaml.safe_load((LLAMA_STACK / "run.yaml").read_text())["server"]["auth"]["provider_config"]
+    assert auth["type"] == "custom"
+    assert auth["endpoint"].endswith(
+        ":=http://argocd-assistant-relay.argocd-assistant.svc.cluster.local:8080/internal/llama-stack-auth}"
+    )

@@ -16,6 +16,7 @@ from relay.config import RelayConfig, build_config
 
 from .conftest import DEPLOY, Overlays, find, render, validate_all
 
+RELAY_SERVICE = "http://argocd-assistant-relay.argocd-assistant.svc.cluster.local:8080"
 EXPECTED_OVERLAYS = {"proxy-extension", "direct-route", "direct-route-openshift"}
 WORKLOADS = ("argocd-assistant-relay", "argocd-assistant-mcp")
 CA_DIR = "/etc/argocd-assistant-ca"
@@ -161,48 +162,79 @@ def test_services_target_the_named_port_of_their_deployment(overlays: Overlays) 
         assert {p["targetPort"] for p in service["spec"]["ports"]} <= ports
 
 
-def _sources(policy: dict[str, Any]) -> list[dict[str, Any]]:
-    return [peer for rule in policy["spec"]["ingress"] for peer in rule["from"]]
+def _peer(peer: dict[str, Any]) -> str:
+    """A NetworkPolicy peer as one readable word: `<namespace or *>/<pod label name[:component]>`."""
+    namespace = peer.get("namespaceSelector")
+    where = (
+        "same"
+        if namespace is None
+        else ",".join(f"{k}={v}" for k, v in sorted((namespace.get("matchLabels") or {"*": "*"}).items()))
+    )
+    pods = peer.get("podSelector", {}).get("matchLabels") or {}
+    name = pods.get("app.kubernetes.io/name", "*")
+    component = pods.get("app.kubernetes.io/component")
+    return f"{where}/{name}" + (f":{component}" if component else "")
 
 
-def test_only_argocd_server_reaches_the_relay_through_the_proxy(overlays: Overlays) -> None:
-    policy = find(overlays["proxy-extension"], "NetworkPolicy", "argocd-assistant-relay")
+def _flows(policy: dict[str, Any], direction: str) -> set[tuple[str, str]]:
+    """Every (peer, port) a policy allows in `direction` (`ingress` from, `egress` to)."""
+    side = "from" if direction == "ingress" else "to"
+    return {
+        (_peer(peer), f"{port['port']}/{port.get('protocol', 'TCP')}")
+        for rule in policy["spec"].get(direction, [])
+        for peer in rule[side]
+        for port in rule["ports"]
+    }
+
+
+ARGOCD_SERVER = "kubernetes.io/metadata.name=argocd/argocd-server"
+GITOPS_SERVER = "kubernetes.io/metadata.name=openshift-gitops/openshift-gitops-server"
+RELAY = "same/argocd-assistant:relay"
+DNS = {("*=*/*", f"{port}/{proto}") for port in (53, 5353) for proto in ("UDP", "TCP")}
+
+
+@pytest.mark.parametrize("overlay", sorted(EXPECTED_OVERLAYS))
+def test_network_policies_allow_exactly_the_listed_flows(overlays: Overlays, overlay: str) -> None:
+    objects = overlays[overlay]
+    relay = find(objects, "NetworkPolicy", "argocd-assistant-relay")
+    mcp = find(objects, "NetworkPolicy", "argocd-assistant-mcp")
+    assert relay["spec"]["policyTypes"] == mcp["spec"]["policyTypes"] == ["Ingress", "Egress"]
+    argocd = GITOPS_SERVER if overlay == "direct-route-openshift" else ARGOCD_SERVER
+    callers = {
+        "proxy-extension": set(),
+        "direct-route": {"kubernetes.io/metadata.name=ingress-nginx/ingress-nginx"},
+        "direct-route-openshift": {"policy-group.network.openshift.io/ingress=/*"},
+    }[overlay]
+    assert _flows(relay, "ingress") == {
+        (peer, "http/TCP") for peer in {argocd, RELAY, "same/llama-stack", *callers}
+    }
+    # the relay carries users' credentials: Argo CD, llama-stack, its replicas, DNS, nothing else
+    assert _flows(relay, "egress") == {
+        (argocd, "8080/TCP"),
+        ("same/llama-stack", "8321/TCP"),
+        (RELAY, "8080/TCP"),
+        *DNS,
+    }
+    assert _flows(mcp, "ingress") == {(RELAY, "http/TCP"), ("same/llama-stack", "http/TCP")}
+    assert _flows(mcp, "egress") == {(argocd, "8080/TCP"), *DNS}
+
+
+def test_only_the_relay_reaches_llama_stack() -> None:
+    objects = render(DEPLOY / "llama-stack")
+    validate_all(objects)
+    policy = find(objects, "NetworkPolicy", "llama-stack")
     assert policy["spec"]["policyTypes"] == ["Ingress"]
-    assert _sources(policy) == [
-        {
-            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "argocd"}},
-            "podSelector": {"matchLabels": {"app.kubernetes.io/name": "argocd-server"}},
-        },
-        # the other relay replicas (browser mode: an answer handed on to the replica that asked for it)
-        {
-            "podSelector": {
-                "matchLabels": {
-                    "app.kubernetes.io/component": "relay",
-                    "app.kubernetes.io/name": "argocd-assistant",
-                }
-            }
-        },
-    ]
-
-
-def test_direct_routes_also_admit_their_ingress_controller(overlays: Overlays) -> None:
-    nginx = _sources(find(overlays["direct-route"], "NetworkPolicy", "argocd-assistant-relay"))
-    namespaces = [p["namespaceSelector"]["matchLabels"] for p in nginx]
-    assert {"kubernetes.io/metadata.name": "ingress-nginx"} in namespaces
-    router = _sources(find(overlays["direct-route-openshift"], "NetworkPolicy", "argocd-assistant-relay"))
-    assert {"policy-group.network.openshift.io/ingress": ""} in [
-        p["namespaceSelector"]["matchLabels"] for p in router
-    ]
-
-
-def test_only_the_relay_and_llama_stack_reach_the_mcp_server(overlays: Overlays) -> None:
-    for objects in overlays.values():
-        sources = _sources(find(objects, "NetworkPolicy", "argocd-assistant-mcp"))
-        assert [s["podSelector"]["matchLabels"] for s in sources] == [
-            {"app.kubernetes.io/component": "relay", "app.kubernetes.io/name": "argocd-assistant"},
-            {"app.kubernetes.io/name": "llama-stack"},
-        ]
-        assert all("namespaceSelector" not in s for s in sources)
+    assert _flows(policy, "ingress") == {(RELAY, "http/TCP")}
+    service = find(objects, "Service", "llama-stack")
+    deployment = find(objects, "Deployment", "llama-stack")
+    assert service["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
+    assert policy["spec"]["podSelector"]["matchLabels"] == service["spec"]["selector"]
+    pod = deployment["spec"]["template"]["spec"]
+    assert "runAsUser" not in pod["securityContext"]
+    (container,) = pod["containers"]
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    # llama-stack asks the relay who each caller is, at the relay's Service
+    assert env["RELAY_AUTH_URL"] == RELAY_SERVICE + "/internal/llama-stack-auth"
 
 
 def test_ingress_routes_only_the_browser_api_unchanged_without_buffering_or_regex(
