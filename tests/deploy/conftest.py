@@ -18,7 +18,7 @@ DEPLOY = ROOT / "deploy"
 KUBECTL = Path(sys.executable).parent / "kubectl"
 K8S_VERSION = kubernetes_validate.latest_version()
 # Kinds with no schema in kubernetes-validate (CRDs); checked field by field in the tests instead.
-UNVALIDATED_KINDS = frozenset({"Route", "ArgoCD"})
+UNVALIDATED_KINDS = frozenset({"Route", "ArgoCD", "HTTPRoute"})
 
 Objects = list[dict[str, Any]]
 Overlays = dict[str, Objects]

@@ -17,7 +17,7 @@ from relay.config import RelayConfig, build_config
 from .conftest import DEPLOY, Overlays, find, render, validate_all
 
 RELAY_SERVICE = "http://argocd-assistant-relay.argocd-assistant.svc.cluster.local:8080"
-EXPECTED_OVERLAYS = {"proxy-extension", "direct-route", "direct-route-openshift"}
+EXPECTED_OVERLAYS = {"proxy-extension", "direct-route", "direct-route-openshift", "direct-route-gateway"}
 WORKLOADS = ("argocd-assistant-relay", "argocd-assistant-mcp")
 CA_DIR = "/etc/argocd-assistant-ca"
 CA_ENV = {"argocd-assistant-relay": "ASSISTANT_ARGOCD__CA_FILE", "argocd-assistant-mcp": "ARGOCD_CA_FILE"}
@@ -204,6 +204,7 @@ def test_network_policies_allow_exactly_the_listed_flows(overlays: Overlays, ove
         "proxy-extension": set(),
         "direct-route": {"kubernetes.io/metadata.name=ingress-nginx/ingress-nginx"},
         "direct-route-openshift": {"policy-group.network.openshift.io/ingress=/*"},
+        "direct-route-gateway": {"kubernetes.io/metadata.name=gateway-system/*"},
     }[overlay]
     assert _flows(relay, "ingress") == {
         (peer, "http/TCP") for peer in {argocd, RELAY, "same/llama-stack", *callers}
@@ -353,3 +354,14 @@ def test_each_service_keeps_a_replica_through_drains_and_spreads_over_nodes(over
             assert spread["topologyKey"] == "kubernetes.io/hostname"
             assert spread["whenUnsatisfiable"] == "ScheduleAnyway"
             assert spread["labelSelector"]["matchLabels"] == labels
+
+
+def test_gateway_api_route_sends_only_the_browser_api_unchanged_to_the_relay(overlays: Overlays) -> None:
+    route = find(overlays["direct-route-gateway"], "HTTPRoute", "argocd-assistant")
+    assert route["apiVersion"] == "gateway.networking.k8s.io/v1"
+    (rule,) = route["spec"]["rules"]
+    assert rule["matches"] == [{"path": {"type": "PathPrefix", "value": "/assistant/api"}}]
+    assert "filters" not in rule  # no rewrite: the relay serves /assistant/api/... itself
+    (backend,) = rule["backendRefs"]
+    relay = find(overlays["direct-route-gateway"], "Service", "argocd-assistant-relay")
+    assert backend == {"name": "argocd-assistant-relay", "port": relay["spec"]["ports"][0]["port"]}
