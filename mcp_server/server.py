@@ -172,6 +172,31 @@ class HostCheck:
         await self.app(scope, receive, send)
 
 
+class PostOnly:
+    """The stateless endpoint takes POST only: a GET would open a standalone SSE stream on which nothing is
+    ever sent (only pings, memory per open stream), and there is no session to DELETE. The MCP spec lets a
+    server without a standalone stream answer 405."""
+
+    def __init__(self, app: ASGIApp, path: str) -> None:
+        self.app = app
+        self.path = path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope.get("path") == self.path
+            and scope.get("method") in ("GET", "DELETE")
+        ):
+            response = JSONResponse(
+                {"error": "this MCP endpoint is stateless: POST JSON-RPC requests to it"},
+                status_code=405,
+                headers={"Allow": "POST"},
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 def build_http_app(settings: Settings, server: MCPServer[AppState] | None = None) -> ASGIApp:
     """Streamable HTTP at /mcp (stateless, JSON responses: a new session per question costs nothing) and
     /healthz. Run it under uvicorn; its lifespan starts the session manager and the Argo CD client."""
@@ -182,5 +207,6 @@ def build_http_app(settings: Settings, server: MCPServer[AppState] | None = None
         json_response=True,
         transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
     )
+    app.add_middleware(PostOnly, path="/mcp")
     app.add_middleware(HostCheck, patterns=list(settings.mcp_allowed_hosts))
     return app

@@ -146,6 +146,8 @@ def _event(frame: bytes) -> dict[str, Any] | None:
         return None
     try:
         event = json.loads(text)
+    except RecursionError:
+        raise UpstreamError("an event of the stream could not be read (nested too deeply)") from None
     except ValueError:
         return None
     return event if isinstance(event, dict) else None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import email.message
-import json
 import uuid
 from typing import Annotated, Any
 
@@ -15,6 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Match, Route
 from starlette.types import Receive, Scope, Send
 
+from relay.bodies import BodyError, parse_json
 from relay.conversation import Conversation, ConversationError
 from relay.errors import RelayHTTPError, refusal_response, responses
 from relay.identity import Identity, IdentityError
@@ -154,13 +154,9 @@ async def _parse(request: Request) -> ChatRequest:
     value: Any = raw
     if _is_json(request.headers.get("content-type")):
         try:
-            value = json.loads(raw)
-        except ValueError as exc:
-            error = {
-                "type": "json_invalid",
-                "loc": ("body", getattr(exc, "pos", 0)),
-                "msg": "JSON decode error",
-            }
+            value = parse_json(raw)
+        except BodyError as exc:
+            error = {"type": "json_invalid", "loc": ("body",), "msg": str(exc)}
             raise RequestValidationError([error]) from None
     try:
         return ChatRequest.model_validate(value)

@@ -6,12 +6,12 @@ Served only to what calls the pod directly (llama-stack; the NetworkPolicy admit
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
+from relay.bodies import BodyError, parse_json
 from relay.llama_auth import CredentialError, principal
 from relay.routers.deps import relay_state
 from relay.state import RelayState
@@ -34,8 +34,8 @@ async def llama_stack_auth(
         return JSONResponse({"code": "not_found", "message": "Not found."}, status_code=404)
     raw = await request.body()
     try:
-        body: Any = json.loads(raw) if len(raw) <= _MAX_BODY else None
-    except (ValueError, RecursionError):
+        body: Any = parse_json(raw) if len(raw) <= _MAX_BODY else None
+    except BodyError:
         body = None
     api_key = body.get("api_key") if isinstance(body, dict) else None
     if not isinstance(api_key, str) or not api_key:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 import aiohttp
@@ -11,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.responses import Response
 
+from relay.bodies import BodyError, parse_json
 from relay.browser_reads import ReadAnswer, ReadRefused
 from relay.errors import RelayHTTPError, responses
 from relay.identity import IdentityError
@@ -33,11 +33,9 @@ def _parse(raw: bytes) -> ReadAnswerBody:
     if not raw:
         raise RequestValidationError([{"type": "missing", "loc": ("body",), "msg": "Field required"}])
     try:
-        value: Any = json.loads(raw)
-    except (ValueError, RecursionError):
-        raise RequestValidationError(
-            [{"type": "json_invalid", "loc": ("body",), "msg": "JSON decode error"}]
-        ) from None
+        value: Any = parse_json(raw)
+    except BodyError as exc:
+        raise RequestValidationError([{"type": "json_invalid", "loc": ("body",), "msg": str(exc)}]) from None
     try:
         return ReadAnswerBody.model_validate(value)
     except pydantic.ValidationError as exc:

@@ -136,6 +136,19 @@ async def test_an_invalid_scope_is_refused(mcp_url: str, scope: str) -> None:
     assert "invalid X-Assistant-Scope" in error(result)
 
 
+async def test_get_and_delete_on_the_stateless_endpoint_answer_405_instead_of_an_idle_stream(
+    mcp_url: str,
+) -> None:
+    # stateless: there is no standalone stream nor session; an open GET would only ever ping (and cost memory)
+    async with httpx2.AsyncClient(timeout=5) as client:
+        got = await client.get(mcp_url, headers={"Accept": "text/event-stream"})
+        deleted = await client.delete(mcp_url)
+    for response in (got, deleted):
+        assert response.status_code == 405
+        assert response.headers["allow"] == "POST"
+        assert "text/event-stream" not in response.headers.get("content-type", "")
+
+
 async def test_healthz_answers_and_a_foreign_host_header_is_refused(mcp_url: str) -> None:
     base = mcp_url.removesuffix("/mcp")
     assert httpx2.get(f"{base}/healthz", headers={"Host": "10.0.0.7:8000"}).status_code == 200

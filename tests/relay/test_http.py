@@ -50,6 +50,17 @@ def test_a_bad_body_answers_400_without_echoing_it(relay: str) -> None:
     assert "secret-words" not in response.text
 
 
+@pytest.mark.parametrize("depth", [1500, 100])
+def test_a_deeply_nested_body_answers_400_not_500(relay: str, depth: int) -> None:
+    # 1,500 levels: past the JSON parser's recursion limit; 100 (inside an event, which takes any JSON):
+    # parses, but no chat request is that deep, and every later walk over it would be at risk
+    nested = "[" * depth + "]" * depth
+    body = '{"message": "x", "application": {"name": "a"}, "context": {"events": [{"x": ' + nested + "}]}}"
+    response = httpx2.post(f"{relay}/api/chat", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert response.json()["code"] == "bad_request"
+
+
 def test_too_large_requests_and_questions_answer_413(relay: str) -> None:
     big = httpx2.post(
         f"{relay}/api/chat", json={**BODY, "context": {"manifest": "x" * 10000}}, headers=alice()

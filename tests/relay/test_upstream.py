@@ -46,3 +46,9 @@ async def test_an_error_frame_raises_an_upstream_error_with_its_message() -> Non
     raw = frame({"type": "a"}) + b'data: {"error": {"message": "model exploded"}}\n\n'
     with pytest.raises(UpstreamError, match="model exploded"):
         await batches(raw)
+
+
+async def test_a_deeply_nested_event_is_a_broken_stream_not_a_crash() -> None:
+    raw = frame({"type": "a"}) + b"data: " + b"[" * 5000 + b"]" * 5000 + b"\n\n"
+    with pytest.raises(UpstreamError, match="could not be read"):
+        await batches(raw)
