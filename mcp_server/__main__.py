@@ -20,6 +20,7 @@ _FLAGS: tuple[tuple[str, str, dict[str, Any]], ...] = (
     ("--timeout", "argocd_timeout", {"type": float}),
     ("--connect-timeout", "argocd_connect_timeout", {"type": float}),
     ("--logs-timeout", "argocd_logs_timeout", {"type": float}),
+    ("--total-timeout", "argocd_total_timeout", {"type": float}),
     ("--max-response-bytes", "argocd_max_response_bytes", {"type": int}),
     ("--max-result-bytes", "mcp_max_result_bytes", {"type": int}),
     ("--default-log-lines", "mcp_default_log_lines", {"type": int}),

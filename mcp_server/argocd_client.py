@@ -66,6 +66,7 @@ class ArgoCDClient(ArgoCDReads):
         verify: bool | str | Path = True,
         timeout: float = 15.0,
         connect_timeout: float = 5.0,
+        total_timeout: float | None = 30.0,
         max_connections: int = 200,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
@@ -73,6 +74,7 @@ class ArgoCDClient(ArgoCDReads):
         self.timeout = timeout
         self.max_response_bytes = max_response_bytes
         self.connect_timeout = connect_timeout
+        self.total_timeout = total_timeout
         self._max_connections = max_connections
         self._ssl: ssl.SSLContext | bool = (
             verify if isinstance(verify, bool) else ssl.create_default_context(cafile=str(verify))
@@ -86,8 +88,9 @@ class ArgoCDClient(ArgoCDReads):
                 connector=aiohttp.TCPConnector(limit=self._max_connections, ssl=self._ssl),
                 # sock_read: the longest silence while reading (headers included); connect: waiting for a
                 # pooled connection plus opening a new one
+                # total: the whole call, reading included (a trickle of bytes never trips sock_read)
                 timeout=aiohttp.ClientTimeout(
-                    total=None,
+                    total=self.total_timeout,
                     connect=self.timeout + self.connect_timeout,
                     sock_connect=self.connect_timeout,
                     sock_read=self.timeout,
@@ -116,8 +119,10 @@ class ArgoCDClient(ArgoCDReads):
     def _timeout_error(self, exc: TimeoutError, what: str) -> ArgoCDTimeout:
         if isinstance(exc, aiohttp.ConnectionTimeoutError):
             detail = f"connect timeout of {self.connect_timeout:g}s"
-        else:
+        elif isinstance(exc, aiohttp.SocketTimeoutError):
             detail = f"read timeout of {self.timeout:g}s"
+        else:
+            detail = f"total deadline of {self.total_timeout:g}s"
         return ArgoCDTimeout(f"Argo CD at {self.base_url} did not answer {what} within the {detail}")
 
     def _transport_error(self, exc: aiohttp.ClientError, what: str) -> ArgoCDUnavailable:

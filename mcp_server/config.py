@@ -60,6 +60,14 @@ class Settings(BaseSettings):
     argocd_connect_timeout: float = Field(
         5.0, gt=0, le=60, description="ARGOCD_CONNECT_TIMEOUT: seconds to wait for a connection to Argo CD."
     )
+    argocd_total_timeout: float = Field(
+        30.0,
+        gt=0,
+        le=600,
+        description="ARGOCD_TOTAL_TIMEOUT: longest one Argo CD call may take, connecting and reading "
+        "included (a server that trickles bytes never trips the per-read ARGOCD_TIMEOUT); then it ends with "
+        "'Argo CD is slow'.",
+    )
     argocd_max_response_bytes: int = Field(
         32 * 1024 * 1024,
         ge=65536,

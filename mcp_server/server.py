@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+import anyio
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.tools import Tool
 from mcp.server.mcpserver.utilities.func_metadata import FuncMetadata
@@ -16,7 +17,7 @@ from mcp.server.transport_security import TransportSecuritySettings
 from mcp_types import CallToolResult, TextContent
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mcp_server.argocd_client import ArgoCDClient
 from mcp_server.config import Settings
@@ -96,6 +97,7 @@ def build_server(settings: Settings) -> MCPServer[AppState]:
             verify=settings.verify,
             timeout=settings.argocd_timeout,
             connect_timeout=settings.argocd_connect_timeout,
+            total_timeout=settings.argocd_total_timeout,
             max_response_bytes=settings.argocd_max_response_bytes,
         )
         try:
@@ -197,6 +199,51 @@ class PostOnly:
         await self.app(scope, receive, send)
 
 
+class CancelOnDisconnect:
+    """Cancels a request whose client hangs up: in stateless JSON mode the SDK answers only once the tool is
+    done and never looks at the connection meanwhile, so a caller that gave up would leave its tool call
+    reading from Argo CD until the deadline. After the body is read, the next message can only be
+    `http.disconnect`; when it comes, the request's work is cancelled (its Argo CD connection released). A
+    client that hangs up mid-body is cancelled the same way, before the SDK would log a traceback for it
+    (anyone could fill the logs): one info line instead."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        body_read, gone = anyio.Event(), anyio.Event()
+
+        async def app_receive() -> Message:
+            if body_read.is_set():
+                await gone.wait()
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                body_read.set()
+                gone.set()
+                await anyio.sleep_forever()  # cancelled by `watch` at once
+            if not message.get("more_body", False):
+                body_read.set()
+            return message
+
+        async with anyio.create_task_group() as group:
+
+            async def watch() -> None:
+                await body_read.wait()
+                while not gone.is_set():
+                    if (await receive())["type"] == "http.disconnect":
+                        gone.set()
+                log.info("MCP request cancelled: the client went away")
+                group.cancel_scope.cancel()
+
+            group.start_soon(watch)
+            await self.app(scope, app_receive, send)
+            group.cancel_scope.cancel()
+
+
 def build_http_app(settings: Settings, server: MCPServer[AppState] | None = None) -> ASGIApp:
     """Streamable HTTP at /mcp (stateless, JSON responses: a new session per question costs nothing) and
     /healthz. Run it under uvicorn; its lifespan starts the session manager and the Argo CD client."""
@@ -207,6 +254,7 @@ def build_http_app(settings: Settings, server: MCPServer[AppState] | None = None
         json_response=True,
         transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
     )
+    app.add_middleware(CancelOnDisconnect)
     app.add_middleware(PostOnly, path="/mcp")
     app.add_middleware(HostCheck, patterns=list(settings.mcp_allowed_hosts))
     return app

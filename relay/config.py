@@ -141,7 +141,12 @@ class ArgoCDConfig(_Section):
         description="CA bundle that signs Argo CD's TLS certificate (an existing, readable file); default: "
         "the system's CA store.",
     )
-    timeout_seconds: float = Field(10.0, gt=0, description="Timeout for Argo CD API calls.")
+    timeout_seconds: float = Field(10.0, gt=0, description="Timeout for each read of an Argo CD API call.")
+    total_timeout_seconds: float = Field(
+        20.0,
+        gt=0,
+        description="Longest one Argo CD call may take, connecting and reading included (the token check).",
+    )
 
 
 class IdentityConfig(_Section):
@@ -214,6 +219,12 @@ class LimitsConfig(_Section):
     log_lines_default: int = Field(200, gt=0, description="Log lines the extension sends by default.")
     log_lines_max: int = Field(1000, gt=0, description="Most log lines put in the prompt.")
     stream_timeout_seconds: float = Field(300.0, gt=0, description="Longest an answer may stream.")
+    upstream_idle_seconds: float = Field(
+        120.0,
+        gt=0,
+        description="Longest llama-stack may send nothing while answering; the answer then ends with an "
+        "`error` event (`llama_stack_stalled`) instead of waiting for stream_timeout_seconds.",
+    )
     heartbeat_seconds: float = Field(15.0, gt=0, description="Interval of SSE heartbeat comments.")
     max_concurrent_streams: int = Field(64, gt=0, description="Streams held at once; more get 503.")
     browser_read_timeout_seconds: float = Field(

@@ -77,14 +77,16 @@ def make_responses_upstream(config: RelayConfig) -> ResponsesUpstream:
         config.llama_stack.url,
         pool=config.limits.max_concurrent_streams + 8,
         connect_timeout=config.llama_stack.connect_timeout_seconds,
-        read_timeout=config.limits.stream_timeout_seconds,
+        read_timeout=config.limits.upstream_idle_seconds,
     )
 
 
 def make_argocd_client(config: RelayConfig) -> ArgoCDClient:
     argocd = config.argocd
     verify: bool | Path = False if argocd.insecure else (argocd.ca_file or True)
-    return ArgoCDClient(argocd.url, verify=verify, timeout=argocd.timeout_seconds)
+    return ArgoCDClient(
+        argocd.url, verify=verify, timeout=argocd.timeout_seconds, total_timeout=argocd.total_timeout_seconds
+    )
 
 
 @dataclass

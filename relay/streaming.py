@@ -36,7 +36,13 @@ from relay.stream_items import (
     tool_arguments,
     without_none,
 )
-from relay.upstream import UpstreamError, UpstreamStatusError, UpstreamUnavailable, iter_event_batches
+from relay.upstream import (
+    UpstreamError,
+    UpstreamStalled,
+    UpstreamStatusError,
+    UpstreamUnavailable,
+    iter_event_batches,
+)
 
 log = logging.getLogger("relay.chat")
 
@@ -321,6 +327,13 @@ class ChatStream:
             return StreamFailure(
                 "timeout",
                 f"The answer took longer than {limit:g} s and was stopped. Ask a narrower question.",
+            )
+        if isinstance(exc, UpstreamStalled):
+            idle = self.state.config.limits.upstream_idle_seconds
+            return StreamFailure(
+                "llama_stack_stalled",
+                f"The AI service (llama-stack) sent nothing for {idle:g} s, so the answer was stopped. Try "
+                "again; if it keeps happening, ask your administrator to check llama-stack and its model.",
             )
         if isinstance(exc, APIConnectionError | UpstreamUnavailable):
             return StreamFailure(

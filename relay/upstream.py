@@ -21,6 +21,7 @@ __all__ = [
     "MAX_EVENT_BYTES",
     "ResponsesUpstream",
     "UpstreamError",
+    "UpstreamStalled",
     "UpstreamStatusError",
     "UpstreamUnavailable",
     "iter_event_batches",
@@ -42,6 +43,10 @@ class UpstreamError(Exception):
 
 class UpstreamUnavailable(UpstreamError):
     """llama-stack could not be reached, or the connection broke."""
+
+
+class UpstreamStalled(UpstreamError):
+    """llama-stack sent nothing for the read timeout (limits.upstream_idle_seconds)."""
 
 
 class UpstreamStatusError(UpstreamError):
@@ -109,6 +114,8 @@ class ResponsesUpstream:
         headers = {"Authorization": f"Bearer {credential}"} if credential else None
         try:
             response = await self._http().post(self.url, json=body, headers=headers, allow_redirects=False)
+        except aiohttp.SocketTimeoutError:
+            raise UpstreamStalled("llama-stack did not answer within the idle limit") from None
         except TimeoutError:
             raise
         except aiohttp.ClientError as exc:
@@ -183,6 +190,8 @@ async def iter_event_batches(chunks: AsyncIterator[bytes]) -> AsyncGenerator[lis
                     batch.append(event)
             if batch:
                 yield batch
+    except aiohttp.SocketTimeoutError:
+        raise UpstreamStalled("llama-stack sent nothing for the idle limit") from None
     except TimeoutError:
         raise
     except aiohttp.ClientError as exc:

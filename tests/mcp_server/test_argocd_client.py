@@ -33,7 +33,7 @@ from mcp_server.argocd_client import (
     Unauthenticated,
 )
 from mcp_server.shaping import shape_log_lines
-from tests.mcp_server.support import argocd_stub, connect, error
+from tests.mcp_server.support import argocd_stub, connect, error, trickle_server
 
 pytestmark = pytest.mark.anyio
 
@@ -124,6 +124,18 @@ async def test_a_server_that_never_answers_times_out_and_names_the_timeout(silen
         with pytest.raises(ArgoCDTimeout, match=r"timeout of 0\.5s"):
             await client.list_applications(ADMIN)
     assert time.monotonic() - started < 3
+
+
+async def test_an_argo_cd_that_trickles_bytes_is_cut_at_the_total_deadline() -> None:
+    # one byte every 0.2 s never trips the 1 s per-read timeout: only a deadline on the whole call ends it
+    with trickle_server(0.2) as server:
+        started = time.monotonic()
+        with anyio.fail_after(10):
+            async with ArgoCDClient(server.url, timeout=1, connect_timeout=1, total_timeout=1.5) as client:
+                with pytest.raises(ArgoCDTimeout, match=r"deadline of 1\.5s"):
+                    await client.list_applications(ADMIN)
+        assert time.monotonic() - started < 4
+        assert server.closed.wait(5), "the connection was released"
 
 
 async def test_tools_report_argo_cd_down_and_slow_as_tool_errors(silent_server: str) -> None:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
+import socket
 import sys
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -19,7 +22,7 @@ from devstack.argocd.world import token_for
 from devstack.servers import serve_in_thread
 from mcp_server.scope import sign_scope
 from mcp_server.server import build_http_app
-from tests.mcp_server.support import error, ok, settings_for, text
+from tests.mcp_server.support import error, ok, settings_for, text, trickle_server
 
 pytestmark = pytest.mark.anyio
 
@@ -147,6 +150,45 @@ async def test_get_and_delete_on_the_stateless_endpoint_answer_405_instead_of_an
         assert response.status_code == 405
         assert response.headers["allow"] == "POST"
         assert "text/event-stream" not in response.headers.get("content-type", "")
+
+
+def test_a_tool_call_whose_caller_has_gone_stops_reading_from_argo_cd() -> None:
+    with trickle_server(0.2) as argocd:
+        settings = settings_for(argocd.url, None, argocd_timeout=30, argocd_total_timeout=60)
+        with serve_in_thread(build_http_app(settings)) as url:
+            call = {
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "tools/call",
+                "params": {"name": "get_application", "arguments": {"application": "guestbook"}},
+            }
+            headers = {
+                "Accept": "application/json, text/event-stream",
+                "Authorization": f"Bearer {token_for('alice')}",
+                "Mcp-Protocol-Version": "2025-11-25",
+            }
+            with pytest.raises(httpx2.ReadTimeout):  # the caller gives up and hangs up
+                httpx2.post(f"{url}/mcp", json=call, headers=headers, timeout=1.0)
+            # the server cancels the call and closes its Argo CD connection instead of reading on
+            assert argocd.closed.wait(5), "the server kept reading from Argo CD after its caller had gone"
+
+
+def test_a_client_that_hangs_up_mid_body_costs_one_info_line_not_a_traceback(
+    mcp_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    host, port = mcp_url.split("//")[1].split("/")[0].split(":")
+    with socket.create_connection((host, int(port))) as sock:
+        sock.sendall(
+            b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            b'Accept: application/json, text/event-stream\r\nContent-Length: 1000\r\n\r\n{"jsonrpc":'
+        )
+    deadline = time.monotonic() + 5
+    while "the client went away" not in caplog.text and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert "the client went away" in caplog.text
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
+    assert "Traceback" not in caplog.text
 
 
 async def test_healthz_answers_and_a_foreign_host_header_is_refused(mcp_url: str) -> None:

@@ -7,6 +7,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+import anyio
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -67,6 +68,8 @@ def create_fake_llama() -> Starlette:
                 yield _frame(event)
             if "[[broken]]" in question:
                 raise BrokenStream("the connection drops before the answer is complete")
+            if "[[stall]]" in question:
+                await anyio.sleep_forever()  # the connection stays open; nothing more is sent
 
         return StreamingResponse(stream(), media_type="text/event-stream")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Iterator
 
 import httpx2
@@ -29,6 +30,8 @@ def relay(argocd_url: str) -> Iterator[str]:
                 "llama_stack": {"url": llama, "model": "fake/model"},
                 "mcp": {"server_url": "http://127.0.0.1:1/mcp"},
                 "argocd": {"url": argocd_url},
+                # a stalled upstream ends the answer after this much silence (the whole answer may take 300 s)
+                "limits": {"upstream_idle_seconds": 1.0},
             }
         )
         with serve_in_thread(create_app(config)) as url:
@@ -75,6 +78,16 @@ def test_a_stream_that_breaks_off_gives_the_text_so_far_then_one_error(relay: st
     assert transcript.names == ["start", "token", "error", "end"]
     assert transcript.text == "Half an"
     assert transcript.first("error")["code"] == "llama_stack_unavailable"
+
+
+def test_an_upstream_that_stalls_ends_with_a_clear_error_after_the_idle_limit(relay: str) -> None:
+    started = time.monotonic()
+    transcript = ask(relay, "[[stall]] why?")
+    assert time.monotonic() - started < 5
+    assert transcript.names[-2:] == ["error", "end"]
+    error = transcript.first("error")
+    assert error["code"] == "llama_stack_stalled"
+    assert "1 s" in error["message"]
 
 
 def test_an_unexpected_failure_logs_its_traceback_without_the_token(
