@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from mcp_server.k8s_defaults import drop_defaults
+
 __all__ = [
     "MASK",
     "EventSummary",
@@ -162,8 +164,9 @@ def _drop_empty(value: Any) -> Any:
 
 
 def clean_manifest(obj: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy without managedFields, the last-applied annotation, write-noise metadata and empty fields;
-    Secret `data`/`stringData` values masked (again: Argo CD's own masking is not relied upon)."""
+    """A copy without managedFields, the last-applied annotation, write-noise metadata, empty fields and
+    what Kubernetes fills in by default (`k8s_defaults`); Secret `data`/`stringData` values masked (again:
+    Argo CD's own masking is not relied upon)."""
     # _drop_empty copies every container (much cheaper than copy.deepcopy); what the cleaning below empties
     # is dropped by hand.
     out: dict[str, Any] = _drop_empty(dict(obj))
@@ -189,6 +192,7 @@ def clean_manifest(obj: Mapping[str, Any]) -> dict[str, Any]:
                 if isinstance(cs, dict):
                     for noisy in _NOISY_CONTAINER_STATUS:
                         cs.pop(noisy, None)
+    drop_defaults(out)
     if _is_secret(out):
         for key in ("data", "stringData"):
             original = obj.get(key)
@@ -212,6 +216,38 @@ def _str_representer(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
 
 
 _Dumper.add_representer(str, _str_representer)
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _leaves(value: Any, out: list[Any]) -> bool:
+    """Collects the scalars of `value` into `out`; False when something cannot go on one line."""
+    if isinstance(value, dict):
+        out.extend(value.keys())
+        return all(_leaves(v, out) for v in value.values()) and len(out) <= 8
+    if isinstance(value, list):
+        return all(_leaves(v, out) for v in value) and len(out) <= 8
+    out.append(value)
+    return isinstance(value, _SCALARS) and "\n" not in str(value)
+
+
+def _small(value: dict[Any, Any] | list[Any]) -> bool:
+    """A collection of a few short scalars, nested or not, reads well on one line
+    (`resources: {requests: {cpu: 50m, memory: 64Mi}, limits: {memory: 256Mi}}`)."""
+    leaves: list[Any] = []
+    return bool(value) and _leaves(value, leaves) and sum(len(str(v)) for v in leaves) <= 120
+
+
+def _dict_representer(dumper: yaml.SafeDumper, data: dict[Any, Any]) -> yaml.MappingNode:
+    return dumper.represent_mapping("tag:yaml.org,2002:map", data, flow_style=_small(data))
+
+
+def _list_representer(dumper: yaml.SafeDumper, data: list[Any]) -> yaml.SequenceNode:
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=_small(data))
+
+
+_Dumper.add_representer(dict, _dict_representer)
+_Dumper.add_representer(list, _list_representer)
 
 
 def manifest_to_yaml(obj: Mapping[str, Any], max_bytes: int) -> tuple[str, bool]:

@@ -44,7 +44,8 @@ TOOLS: tuple[ToolSpec, ...] = (
         "get_manifest",
         "Get live manifest",
         "Live manifest (YAML) of one resource of an application, identified by kind and name, without "
-        "managedFields and other noise; Secret values are masked.",
+        "managedFields, other noise and the fields Kubernetes fills in with their default values (a field "
+        "that differs from its default is kept); Secret values are masked.",
         m.GetManifestArgs,
         m.Manifest,
         READ_ONLY,

@@ -190,7 +190,7 @@ def test_log_shaping_keeps_the_newest_lines_within_the_byte_cap() -> None:
 def test_a_manifest_of_many_small_values_is_cut_as_the_full_dump_would_be_and_says_at_least() -> None:
     data = {f"rule-{n:05d}": f"alert Rule{n} fires when up == 0 for 5m" for n in range(20000)}
     big = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "big"}, "data": data}
-    full = yaml.safe_dump(big, sort_keys=False, width=200)
+    full, _ = manifest_to_yaml(big, 1 << 30)  # the whole dump, uncapped
     text, cut = manifest_to_yaml(big, 8000)
     assert cut
     assert len(text.encode()) <= 8000
@@ -277,3 +277,95 @@ def test_log_shaping_redacts_credentials_of_every_new_shape() -> None:
     text, _ = shape_log_lines(lines, 10_000, show_pod=False)
     for secret in ("hunter2", "9944b09199c62bcf", GOOGLE_KEY):
         assert secret not in text
+
+
+def test_fields_kubernetes_fills_in_by_default_are_left_out_and_every_choice_is_kept() -> None:
+    container = {
+        "name": "api",
+        "image": "example/api:1.2",
+        "imagePullPolicy": "IfNotPresent",
+        "terminationMessagePath": "/dev/termination-log",
+        "terminationMessagePolicy": "File",
+        "ports": [{"containerPort": 8080, "protocol": "TCP"}, {"containerPort": 53, "protocol": "UDP"}],
+        "readinessProbe": {
+            "httpGet": {"path": "/healthz", "port": 8080, "scheme": "HTTP"},
+            "periodSeconds": 10,
+        },
+        "livenessProbe": {"tcpSocket": {"port": 8080}, "periodSeconds": 30, "failureThreshold": 3},
+    }
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "api"},
+        "spec": {
+            "replicas": 2,
+            "revisionHistoryLimit": 10,
+            "progressDeadlineSeconds": 600,
+            "strategy": {
+                "type": "RollingUpdate",
+                "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"},
+            },
+            "template": {
+                "spec": {
+                    "containers": [
+                        container,
+                        {"name": "side", "image": "example/side", "imagePullPolicy": "Always"},
+                    ],
+                    "restartPolicy": "Always",
+                    "terminationGracePeriodSeconds": 60,
+                    "dnsPolicy": "ClusterFirst",
+                    "schedulerName": "default-scheduler",
+                    "securityContext": {},
+                }
+            },
+        },
+    }
+    text, _ = manifest_to_yaml(deployment, 10_000)
+    for default in (
+        "revisionHistoryLimit",
+        "progressDeadlineSeconds",
+        "strategy",
+        "terminationMessagePath",
+        "terminationMessagePolicy",
+        "IfNotPresent",
+        "TCP",
+        "scheme",
+        "dnsPolicy",
+        "schedulerName",
+        "securityContext",
+        "restartPolicy",
+        "periodSeconds: 10",
+    ):
+        assert default not in text, default
+    # what someone chose stays: a non-default grace period, UDP, a 30 s period, Always for an untagged image
+    # is the default (left out), and `failureThreshold: 3` is the default too
+    assert "terminationGracePeriodSeconds: 60" in text
+    assert "UDP" in text
+    assert "periodSeconds: 30" in text
+    assert "failureThreshold" not in text
+    assert "Always" not in text  # untagged image: Always is its default
+    tagged = {**container, "imagePullPolicy": "Always"}
+    assert (
+        "imagePullPolicy: Always"
+        in manifest_to_yaml({"kind": "Pod", "spec": {"containers": [tagged]}}, 10_000)[0]
+    )
+
+
+def test_a_jobs_restart_policy_and_a_services_non_default_type_are_kept() -> None:
+    job = {"kind": "Job", "spec": {"template": {"spec": {"restartPolicy": "Never", "containers": []}}}}
+    assert "restartPolicy: Never" in manifest_to_yaml(job, 10_000)[0]
+    service = {
+        "kind": "Service",
+        "spec": {"type": "NodePort", "sessionAffinity": "None", "ports": [{"port": 80, "protocol": "TCP"}]},
+    }
+    text, _ = manifest_to_yaml(service, 10_000)
+    assert "type: NodePort" in text
+    assert "sessionAffinity" not in text
+    assert "TCP" not in text
+
+
+def test_small_collections_of_scalars_are_written_on_one_line() -> None:
+    obj = {"kind": "ConfigMap", "metadata": {"labels": {"a": "1", "b": "2"}}, "data": {"long": "x" * 200}}
+    text, _ = manifest_to_yaml(obj, 10_000)
+    assert "labels: {a: '1', b: '2'}" in text
+    assert "long: xxxx" in text  # a long value stays a block entry
