@@ -1,8 +1,10 @@
-"""Bounded memory: the MCP server reading the endless log, and the relay taking a 1 MiB context.
+"""Bounded memory: the MCP server reading the endless log and the 2 MiB ConfigMap, and the relay taking a
+1 MiB context.
 
 RSS is sampled every few milliseconds during the call (psutil, from a thread), so the peak is seen even when
 it is freed before the call returns. Targets: `get_logs` on the endless log adds ≤ 30 MiB to the MCP server
-and returns in ≤ 2 s at the default caps; a 1 MiB context adds ≤ 10 MiB to the relay per request.
+and returns in ≤ 2 s at the default caps; `get_manifest` of the 2 MiB ConfigMap peaks at ≤ 80 MB of MCP
+server RSS (floor: the RSS it had before the call); a 1 MiB context adds ≤ 10 MiB to the relay per request.
 
 `python -m bench.memory [--quick] [--results FILE]`
 """
@@ -53,12 +55,14 @@ class PeakRss:
             self._thread.join()
 
 
-async def mcp_endless_log(runs: int) -> tuple[list[float], list[float], int]:
-    """(extra MiB per run, seconds per run, result bytes) of `get_logs` on the endless log, defaults."""
+async def mcp_endless_log(runs: int) -> tuple[list[float], list[float], int, list[tuple[float, float]]]:
+    """(extra MiB per run, seconds per run, result bytes) of `get_logs` on the endless log, defaults; and
+    (RSS before, peak RSS) in MB of `get_manifest` on the 2 MiB ConfigMap, per run."""
     token = token_for(ADMIN)
     auth = {"Authorization": f"Bearer {token}"}
     extra: list[float] = []
     seconds: list[float] = []
+    configmap: list[tuple[float, float]] = []
     size = 0
     with simulator() as sim, mcp_server(sim.url) as ours:
         async with httpx2.AsyncClient(base_url=sim.url, headers=auth) as argocd:
@@ -77,7 +81,14 @@ async def mcp_endless_log(runs: int) -> tuple[list[float], list[float], int]:
                     raise RuntimeError(f"get_logs failed: {text[:300]}")
                 size = len(text.encode())
                 extra.append((sampler.peak - base) / MIB)
-    return extra, seconds, size
+            for _ in range(runs):
+                base = ours.rss()
+                with PeakRss(ours).sampling() as sampler:
+                    text, is_error = await call_tool(client, tasks["big_config"].ours)
+                if is_error:
+                    raise RuntimeError(f"get_manifest failed: {text[:300]}")
+                configmap.append((base / 1e6, sampler.peak / 1e6))
+    return extra, seconds, size, configmap
 
 
 def _chat_body(context_bytes: int) -> bytes:
@@ -145,9 +156,10 @@ async def relay_context(concurrency: int, rounds: int) -> tuple[list[float], flo
 
 async def measure(quick: bool) -> tuple[report.Table, dict[str, object], list[str], bool]:
     runs, concurrency, rounds = (1, 1, 1) if quick else (5, 10, 3)
-    extra, seconds, size = await mcp_endless_log(runs)
+    extra, seconds, size, configmap = await mcp_endless_log(runs)
+    peaks = [peak for _, peak in configmap]
     per_request, alone = await relay_context(concurrency, rounds)
-    mcp_ok = max(extra) <= 30 and max(seconds) <= 2.0
+    mcp_ok = max(extra) <= 30 and max(seconds) <= 2.0 and max(peaks) <= 80
     relay_ok = max(per_request) <= 10
     table = report.Table(["measure", "worst", "median", "target", "verdict"])
     table.add(
@@ -165,6 +177,13 @@ async def measure(quick: bool) -> tuple[report.Table, dict[str, object], list[st
         report.verdict(max(seconds) <= 2.0),
     )
     table.add(
+        "MCP get_manifest 2 MiB ConfigMap: peak RSS (MB; before the call, the floor)",
+        f"{max(peaks):.1f} ({max(b for b, _ in configmap):.1f})",
+        f"{report.median(peaks):.1f}",
+        "≤ 80",
+        report.verdict(max(peaks) <= 80),
+    )
+    table.add(
         f"relay 1 MiB context: extra RSS per request (MiB), {concurrency} at once",
         f"{max(per_request):.2f}",
         f"{report.median(per_request):.2f}",
@@ -179,6 +198,7 @@ async def measure(quick: bool) -> tuple[report.Table, dict[str, object], list[st
     summary: dict[str, object] = {
         "mcp extra MiB": f"{max(extra):.1f}",
         "mcp s": f"{max(seconds):.2f}",
+        "mcp 2 MiB ConfigMap peak MB (before)": f"{max(peaks):.1f} ({max(b for b, _ in configmap):.1f})",
         "relay MiB/request": f"{max(per_request):.2f}",
         "target": report.verdict(mcp_ok and relay_ok),
     }

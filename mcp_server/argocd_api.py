@@ -9,7 +9,6 @@ The same tool code then runs over either, and a status code or body means the sa
 from __future__ import annotations
 
 import contextlib
-import json
 from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
@@ -18,6 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 import anyio
+import orjson
 
 from mcp_server.argocd_errors import ArgoCDError, ArgoCDUnavailable, ResponseTooLarge
 from mcp_server.argocd_logs import END, LogLine, LogTail, drain, parse_cut_line, parse_log_line, split_lines
@@ -45,6 +45,17 @@ def query_pairs(params: Mapping[str, Any]) -> list[tuple[str, str]]:
         else:
             out.append((key, str(value)))
     return out
+
+
+def decode_json(body: bytearray, what: str) -> Any:
+    """The JSON value of a body, parsed from its bytes (orjson: no decoded text beside them, as `json.loads`
+    would keep; a 2 MiB manifest answer peaked at three times its size), `body` emptied at once."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise ArgoCDUnavailable(f"Argo CD answered {what} with a body that is not JSON") from None
+    finally:
+        body.clear()
 
 
 def app_path(name: str, suffix: str = "") -> str:
@@ -141,10 +152,12 @@ class ArgoCDReads(ABC):
             "project": project,
         }
         data = await self._get_json(app_path(name, "/resource"), token, params)
-        manifest = (data or {}).get("manifest") or "{}"
+        # the answer's only content is the manifest string: let it go before the object it holds is built
+        manifest = (data.pop("manifest", None) if isinstance(data, dict) else None) or "{}"
+        del data
         try:
-            obj = json.loads(manifest) if isinstance(manifest, str) else manifest
-        except ValueError:
+            obj = orjson.loads(manifest) if isinstance(manifest, str) else manifest
+        except orjson.JSONDecodeError:
             raise ArgoCDUnavailable("Argo CD answered a manifest that is not JSON") from None
         return dict(obj or {})
 

@@ -11,7 +11,6 @@ log line.
 from __future__ import annotations
 
 import contextlib
-import json
 import ssl
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Any
 import aiohttp
 from yarl import URL
 
-from mcp_server.argocd_api import ArgoCDReads, UserInfo, query_pairs
+from mcp_server.argocd_api import ArgoCDReads, UserInfo, decode_json, query_pairs
 from mcp_server.argocd_errors import (
     ArgoCDError,
     ArgoCDTimeout,
@@ -169,12 +168,22 @@ class ArgoCDClient(ArgoCDReads):
             length = response.content_length
             if not failed and length is not None and length > cap:
                 raise self._too_large(what)
+            # sized once when the length is known: growing a large buffer copies it (twice its size at once)
+            body = bytearray(length if not failed and length else 0)
+            filled = 0
             async for chunk in response.content.iter_any():
-                body += chunk
-                if len(body) > cap:
+                end = filled + len(chunk)
+                if end <= len(body):
+                    body[filled:end] = chunk
+                else:
+                    del body[filled:]
+                    body += chunk
+                filled = end
+                if filled > cap:
                     if failed:
                         break
                     raise self._too_large(what)
+            del body[filled:]
         except TimeoutError as exc:
             raise self._timeout_error(exc, what) from None
         except aiohttp.ClientError as exc:
@@ -184,10 +193,7 @@ class ArgoCDClient(ArgoCDReads):
             response.release()
         if failed:
             raise error_for_status(response.status, error_text(bytes(body[:cap])))
-        try:
-            return json.loads(body)
-        except ValueError:
-            raise ArgoCDUnavailable(f"Argo CD answered {what} with a body that is not JSON") from None
+        return decode_json(body, what)
 
     @contextlib.asynccontextmanager
     async def _stream(
