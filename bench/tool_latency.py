@@ -9,7 +9,9 @@ per call in the 100 ms after it has answered) would otherwise land inside the ne
 CPU per call: each server process's CPU time over the timed calls (after-answer work included), and the
 client's (this process, the MCP SDK's client) during them.
 "new session" is what llama-stack pays per answer: initialize, call, close.
-Targets: ours ≤ 1.5x raw at p50; ours faster than argocd-mcp at p50 on each tool.
+Over stdio (the transport IDE assistants use most), both servers run as subprocesses of this one with the
+admin's token, and the same calls alternate between them.
+Targets: ours ≤ 1.5x raw at p50; ours faster than argocd-mcp at p50 on each tool, over HTTP and stdio.
 
 `python -m bench.tool_latency [--quick] [--results FILE]`
 """
@@ -24,13 +26,15 @@ from collections.abc import AsyncIterator, Awaitable, Sequence
 
 import httpx2
 import psutil
-from mcp import Client
+from mcp import Client, StdioServerParameters
 
 from bench import report
-from bench.stack import mcp_client, noop_mcp
-from bench.tasks import Call, call_tool, contest
+from bench.stack import ARGOCD_MCP_JS, mcp_client, noop_mcp
+from bench.tasks import ADMIN, Call, Task, call_tool, contest
+from devstack.argocd.world import token_for
 
 TOOLS = ("manifest", "events", "logs", "applications")
+STDIO_TOOLS = ("manifest", "events", "logs", "applications", "tree", "big_config")
 # Before each timed call; longer than the bulk of argocd-mcp's after-answer work, short beside a model's turn.
 SETTLE_SECONDS = 0.03
 
@@ -175,9 +179,63 @@ async def measure(quick: bool) -> tuple[report.Table, dict[str, object], list[st
                 report.ms(report.median(fresh_peer)) if fresh_peer else "-",
             )
         notes.append(await _floor(noop_client, warmup, iterations, min(raw_p50s)))
-    notes.append(f"Targets: ours/raw p50 ≤ 1.5 and ours/peer p50 < 1 on every tool: {report.verdict(ok)}.")
+        stdio_ok = await _stdio(c.sim.url, c.tasks, warmup, iterations, summary, notes)
+        ok &= stdio_ok
+    notes.append(
+        f"Targets: ours/raw p50 ≤ 1.5 and ours/peer p50 < 1 on every tool, over HTTP and stdio: "
+        f"{report.verdict(ok)}."
+    )
     summary["target"] = report.verdict(ok)
     return table, summary, notes, ok
+
+
+@contextlib.asynccontextmanager
+async def _stdio_client(argv: list[str], env: dict[str, str]) -> AsyncIterator[Client]:
+    async with Client(StdioServerParameters(command=argv[0], args=argv[1:], env=env)) as client:
+        yield client
+
+
+async def _stdio(
+    argocd_url: str,
+    tasks: dict[str, Task],
+    warmup: int,
+    iterations: int,
+    summary: dict[str, object],
+    notes: list[str],
+) -> bool:
+    """p50 of each tool over stdio, ours and argocd-mcp's alternating; a table in `notes`; True when ours is
+    faster on every tool (or argocd-mcp is not installed)."""
+    token = token_for(ADMIN)
+    ours_argv = [sys.executable, "-m", "mcp_server", "--transport", "stdio"]
+    ours_env = {"ARGOCD_SERVER": argocd_url, "ARGOCD_TOKEN": token, "PATH": "/usr/bin:/bin"}
+    peer_env = {"ARGOCD_BASE_URL": argocd_url, "ARGOCD_API_TOKEN": token, "MCP_READ_ONLY": "true"}
+    if not ARGOCD_MCP_JS.is_file():
+        notes.append("stdio: argocd-mcp is not installed, nothing to compare with.")
+        return True
+    table = report.Table(["tool", "ours p50", "argocd-mcp p50", "ours/peer p50"])
+    ok = True
+    async with (
+        _stdio_client(ours_argv, ours_env) as ours,
+        _stdio_client(["node", str(ARGOCD_MCP_JS), "stdio"], {**peer_env, "PATH": "/usr/bin:/bin"}) as peer,
+    ):
+        for key in STDIO_TOOLS:
+            task = tasks[key]
+            if task.peer is None:
+                continue
+            samples: dict[str, list[float]] = {"ours": [], "peer": []}
+            for i in range(warmup + iterations):
+                o = await _timed(_checked_call(ours, task.ours))
+                p = await _timed(_checked_call(peer, task.peer))
+                if i >= warmup:
+                    samples["ours"].append(o)
+                    samples["peer"].append(p)
+            o50, p50 = report.median(samples["ours"]), report.median(samples["peer"])
+            ratio = report.ratio(o50, p50)
+            ok &= ratio < 1.0
+            summary[f"stdio {key} vs peer"] = f"{ratio:.2f}"
+            table.add(task.label, report.ms(o50), report.ms(p50), f"{ratio:.2f}")
+    notes.append("Over stdio (ms):\n\n" + table.markdown())
+    return ok
 
 
 @contextlib.asynccontextmanager

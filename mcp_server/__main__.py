@@ -84,7 +84,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from mcp_server.server import build_http_app, build_server
 
     if settings.mcp_transport == "stdio":
-        build_server(settings).run("stdio")
+        from mcp_server.stdio import run_stdio
+
+        run_stdio(build_server(settings))
         return 0
 
     import uvicorn
