@@ -71,24 +71,33 @@ class Browser:
             "resource": resource,
             "conversation": conversation,
         }
-        transcript = Transcript()
-        stream = ""
+
+        def carry_out(stream: str, request: dict[str, Any]) -> None:
+            if on_request is not None:
+                on_request(self, stream, request)
+            else:
+                posted = self.post(stream, request["id"], self.read(request))
+                assert posted.status_code == 204, posted.text
+
         with (
             self.client() as client,
             client.stream("POST", f"{self.base}/api/chat", json=body, headers=self.headers) as response,
         ):
-            assert response.status_code == 200, response.read()
-            for event in iter_sse(response.iter_lines(), transcript):
-                transcript.events.append(event)
-                if event.name == "start":
-                    stream = event.data["request_id"]
-                elif event.name == "argocd_request":
-                    if on_request is not None:
-                        on_request(self, stream, event.data)
-                    else:
-                        posted = self.post(stream, event.data["id"], self.read(event.data))
-                        assert posted.status_code == 204, posted.text
-        return transcript
+            return follow(response, carry_out)
+
+
+def follow(response: httpx2.Response, on_request: Callable[[str, dict[str, Any]], None]) -> Transcript:
+    """An answer's events, `on_request(stream id, read)` called for each `argocd_request` as it comes."""
+    assert response.status_code == 200, response.read()
+    transcript = Transcript()
+    stream = ""
+    for event in iter_sse(response.iter_lines(), transcript):
+        transcript.events.append(event)
+        if event.name == "start":
+            stream = event.data["request_id"]
+        elif event.name == "argocd_request":
+            on_request(stream, event.data)
+    return transcript
 
 
 def checkout_pod(stack: Stack) -> dict[str, Any]:
@@ -268,21 +277,12 @@ def _ask_relay(
 ) -> Transcript:
     """A question sent straight to `relay_url` as Argo CD's proxy would forward it (secret, username)."""
     headers, body = proxied_question(stack)
-    transcript = Transcript()
-    stream = ""
     browser = Browser(stack, "alice")
     with (
         httpx2.Client(timeout=60) as client,
         client.stream("POST", f"{relay_url}/api/chat", json=body, headers=headers) as response,
     ):
-        assert response.status_code == 200, response.read()
-        for event in iter_sse(response.iter_lines(), transcript):
-            transcript.events.append(event)
-            if event.name == "start":
-                stream = event.data["request_id"]
-            elif event.name == "argocd_request":
-                on_request(browser, stream, event.data)
-    return transcript
+        return follow(response, lambda stream, request: on_request(browser, stream, request))
 
 
 def test_a_read_the_browser_never_answers_becomes_a_clear_tool_error_and_a_late_answer_is_refused(
