@@ -94,6 +94,11 @@ async def run_function_call(
 Event = tuple[str, dict[str, Any]]
 
 
+# A model asking for more tool calls at once than this gets an error for the rest (the browser would carry
+# out every read of every one of them).
+MAX_CALLS_PER_ROUND = 16
+
+
 async def run_round(
     calls: list[str],
     *,
@@ -103,18 +108,26 @@ async def run_round(
 ) -> AsyncGenerator[Event]:
     """Runs one round of function calls (by item id) at once and yields the events they emit as they come
     (`argocd_request` for every read the browser must carry out), until every call has ended; then
-    `outputs` holds `(item id, output)` in the calls' order. `run(item id, emit)` runs one call. Past
-    `deadline` (monotonic time) TimeoutError is raised; leaving early cancels the calls.
+    `outputs` holds `(item id, output)` in the calls' order. `run(item id, emit)` runs one call; calls past
+    `MAX_CALLS_PER_ROUND` are not run, their output says why. Past `deadline` (monotonic time) TimeoutError
+    is raised; leaving early cancels the calls.
     """
     queue: asyncio.Queue[Event | None] = asyncio.Queue()
+    refused = ToolOutput(
+        False,
+        f"Not run: at most {MAX_CALLS_PER_ROUND} tool calls are carried out at once; ask for the rest after "
+        "reading these results.",
+    )
 
     async def emit(event: str, data: dict[str, Any]) -> None:
         queue.put_nowait((event, data))
 
-    async def one(item_id: str) -> tuple[str, ToolOutput]:
+    async def one(index: int, item_id: str) -> tuple[str, ToolOutput]:
+        if index >= MAX_CALLS_PER_ROUND:
+            return item_id, refused
         return item_id, await run(item_id, emit)
 
-    task = asyncio.ensure_future(asyncio.gather(*(one(call) for call in calls)))
+    task = asyncio.ensure_future(asyncio.gather(*(one(i, call) for i, call in enumerate(calls))))
     task.add_done_callback(lambda _: queue.put_nowait(None))
     try:
         while True:
