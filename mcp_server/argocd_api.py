@@ -47,15 +47,16 @@ def query_pairs(params: Mapping[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
-def decode_json(body: bytearray, what: str) -> Any:
+def decode_json(body: bytes | bytearray, what: str) -> Any:
     """The JSON value of a body, parsed from its bytes (orjson: no decoded text beside them, as `json.loads`
-    would keep; a 2 MiB manifest answer peaked at three times its size), `body` emptied at once."""
+    would keep; a 2 MiB manifest answer peaked at three times its size); a bytearray is emptied at once."""
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError:
         raise ArgoCDUnavailable(f"Argo CD answered {what} with a body that is not JSON") from None
     finally:
-        body.clear()
+        if isinstance(body, bytearray):
+            body.clear()
 
 
 def app_path(name: str, suffix: str = "") -> str:

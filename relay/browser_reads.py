@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import secrets
 import time
 from collections import OrderedDict
@@ -24,7 +23,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mcp_server.argocd_api import ArgoCDReads, query_pairs
+from mcp_server.argocd_api import ArgoCDReads, decode_json, query_pairs
 from mcp_server.argocd_errors import (
     ArgoCDTimeout,
     ArgoCDUnavailable,
@@ -152,7 +151,6 @@ class BrowserReads(ArgoCDReads):
         user: str,
         timeout: float,
         max_bytes: int,
-        on_read: Callable[[str], None] | None = None,
     ) -> None:
         self._pending = pending
         self._emit = emit
@@ -160,9 +158,9 @@ class BrowserReads(ArgoCDReads):
         self._user = user
         self._timeout = timeout
         self._max_bytes = max_bytes
-        self._on_read = on_read
 
     async def _read(self, path: str, params: Mapping[str, Any] | None) -> ReadAnswer:
+        """Argo CD's answer as the browser got it; no answer at all, or an error status, raises."""
         read_id, future = self._pending.open(self._stream_id, self._user, self._timeout)
         try:
             await self._emit(
@@ -186,35 +184,28 @@ class BrowserReads(ArgoCDReads):
                 ) from None
         finally:
             self._pending.end(read_id, "closed")
-        if self._on_read is not None:
-            self._on_read(path)
         if answer.error is not None or answer.status is None:
             raise ArgoCDUnavailable(
                 f"your browser could not reach Argo CD for GET {path}: {(answer.error or 'no answer')[:300]}"
             )
+        if answer.status >= 400:
+            raise error_for_status(answer.status, error_text(answer.body[:4096]))
         return answer
 
     async def _get_json(self, path: str, token: str | None, params: Mapping[str, Any] | None = None) -> Any:
         answer = await self._read(path, params)
-        if answer.status is not None and answer.status >= 400:
-            raise error_for_status(answer.status, error_text(answer.body[:4096]))
         if answer.truncated:
             raise ResponseTooLarge(
                 f"Argo CD's answer to GET {path} is larger than the relay's limit of {self._max_bytes} bytes "
                 "for a read carried out by the browser (limits.browser_read_max_bytes)"
             )
-        try:
-            return json.loads(answer.body)
-        except (ValueError, RecursionError):
-            raise ArgoCDUnavailable(f"Argo CD answered GET {path} with a body that is not JSON") from None
+        return decode_json(answer.body, f"GET {path}")
 
     @contextlib.asynccontextmanager
     async def _stream(
         self, path: str, token: str | None, params: Mapping[str, Any]
     ) -> AsyncIterator[AsyncIterator[bytes]]:
         answer = await self._read(path, params)
-        if answer.status is not None and answer.status >= 400:
-            raise error_for_status(answer.status, error_text(answer.body[:4096]))
         body = answer.body
         if answer.truncated:
             body = body[: body.rfind(b"\n") + 1]  # a line cut by the cap is left out, not half-parsed

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from mcp_server.identity import Caller
 from mcp_server.tools import TOOLS, Call, ToolSpec
 from mcp_server.tools.run import parse_arguments, run_tool
 from mcp_server.treecache import TreeCache
+from relay.bodies import BodyError, parse_json
 from relay.browser_reads import Emit
 
 __all__ = ["ToolOutput", "function_tools", "known_tool", "run_function_call", "run_round", "tool_settings"]
@@ -80,8 +80,8 @@ async def run_function_call(
         if len(arguments.encode()) > _MAX_ARGUMENT_BYTES:
             raise ToolError(f"Invalid arguments for {name}: larger than {_MAX_ARGUMENT_BYTES} bytes.")
         try:
-            raw = json.loads(arguments) if arguments.strip() else {}
-        except (ValueError, RecursionError):
+            raw = parse_json(arguments) if arguments.strip() else {}
+        except BodyError:
             raise ToolError(f"Invalid arguments for {name}: not a JSON object.") from None
         args = parse_arguments(spec, raw)
         call = Call(client=reads, settings=settings, caller=Caller(token=""), trees=trees)
