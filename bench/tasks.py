@@ -221,7 +221,77 @@ async def build_tasks(argocd: httpx2.AsyncClient) -> dict[str, Task]:
             forbidden=SECRETS,
         ),
     ]
+    tasks += _gitops_tasks()
     return {task.key: task for task in tasks}
+
+
+def _gitops_tasks() -> list[Task]:
+    """Why OutOfSync, why the sync failed, what changed and who, ApplicationSets (issue 15). The facts are
+    worded as both servers' outputs carry them (a value, a name, Argo CD's message), not in either format."""
+    return [
+        Task(
+            "diff",
+            "why inventory is OutOfSync",
+            Call("get_diff", {"application": "inventory"}),
+            RawCall("/api/v1/applications/inventory/managed-resources"),
+            Call("get_application_managed_resources", {"applicationName": "inventory"}),
+            required=(
+                "inventory-api:1.4.2",
+                "inventory-api:1.5.0",
+                "debug",
+                "inventory-feature-flags",
+                "inventory-legacy-sync",
+            ),
+            # the drifted Secret's two passwords, plain and base64
+            forbidden=("inv-Db-2025-rotated", "inv-Db-2024-initial", "aW52LURi"),
+        ),
+        Task(
+            "diff_one_field",
+            "a one-field drift (ConfigMap inventory-settings)",
+            Call("get_diff", {"application": "inventory", "kind": "ConfigMap", "name": "inventory-settings"}),
+            RawCall(
+                "/api/v1/applications/inventory/managed-resources",
+                {"kind": "ConfigMap", "name": "inventory-settings"},
+            ),
+            Call(
+                "get_application_managed_resources",
+                {"applicationName": "inventory", "kind": "ConfigMap", "name": "inventory-settings"},
+            ),
+            required=("LOG_LEVEL", "debug", "info"),
+        ),
+        Task(
+            "sync_hook_failed",
+            "why the last sync of payments failed (a hook)",
+            Call("get_application", {"application": "payments"}),
+            RawCall("/api/v1/applications/payments"),
+            Call("get_application", {"applicationName": "payments"}),
+            required=("payments-db-migrate", "PreSync", "Job has reached the specified backoff limit"),
+        ),
+        Task(
+            "sync_rejected",
+            "why the last sync of orders failed (rejected manifest)",
+            Call("get_application", {"application": "orders"}),
+            RawCall("/api/v1/applications/orders"),
+            Call("get_application", {"applicationName": "orders"}),
+            required=("orders-api", "must be less than or equal to cpu limit of 1", "retried 2"),
+        ),
+        Task(
+            "history",
+            "what changed in checkout's last deploy, and who",
+            Call("get_history", {"application": "checkout"}),
+            RawCall("/api/v1/applications/checkout"),
+            Call("get_application", {"applicationName": "checkout"}),
+            required=("Read DATABASE_URL from the checkout-db secret", "Priya Raman", "9f2c1e4b7a0d"),
+        ),
+        Task(
+            "appsets",
+            "which ApplicationSet fails, and why",
+            Call("list_applicationsets", {}),
+            RawCall("/api/v1/applicationsets"),
+            None,
+            required=("team-a-previews", "401 Bad credentials", "team-a-services"),
+        ),
+    ]
 
 
 def result_text(result: Any) -> str:

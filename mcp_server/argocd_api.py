@@ -123,11 +123,85 @@ class ArgoCDReads(ABC):
         return dict(await self._get_json(app_path(name, "/resource-tree"), token, params))
 
     async def managed_resources(
-        self, token: str | None, name: str, *, app_namespace: str | None = None, project: str | None = None
+        self,
+        token: str | None,
+        name: str,
+        *,
+        kind: str | None = None,
+        resource_name: str | None = None,
+        namespace: str | None = None,
+        group: str | None = None,
+        app_namespace: str | None = None,
+        project: str | None = None,
     ) -> list[dict[str, Any]]:
-        params = {"appNamespace": app_namespace, "project": project}
+        """Argo CD's diff view of the managed resources (hooks left out); its filters are exact matches."""
+        params = {
+            "kind": kind,
+            "name": resource_name,
+            "namespace": namespace,
+            "group": group,
+            "appNamespace": app_namespace,
+            "project": project,
+        }
         data = await self._get_json(app_path(name, "/managed-resources"), token, params)
         return list((data or {}).get("items") or [])
+
+    async def revision_metadata(
+        self,
+        token: str | None,
+        name: str,
+        revision: str,
+        *,
+        app_namespace: str | None = None,
+        project: str | None = None,
+    ) -> dict[str, Any]:
+        """Git metadata of one revision of the application's source: author, date, tags, message."""
+        return await self._revision(token, name, revision, "metadata", app_namespace, project)
+
+    async def chart_details(
+        self,
+        token: str | None,
+        name: str,
+        revision: str,
+        *,
+        app_namespace: str | None = None,
+        project: str | None = None,
+    ) -> dict[str, Any]:
+        """Details of one version of a Helm chart source: description, home, maintainers."""
+        return await self._revision(token, name, revision, "chartdetails", app_namespace, project)
+
+    async def _revision(
+        self,
+        token: str | None,
+        name: str,
+        revision: str,
+        what: str,
+        app_namespace: str | None,
+        project: str | None,
+    ) -> dict[str, Any]:
+        params = {"appNamespace": app_namespace, "project": project}
+        path = app_path(name, f"/revisions/{quote(revision, safe='')}/{what}")
+        return dict(await self._get_json(path, token, params) or {})
+
+    async def list_applicationsets(
+        self,
+        token: str | None,
+        *,
+        projects: list[str] | None = None,
+        selector: str | None = None,
+        appset_namespace: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """ApplicationSets the token may read (`applicationsets, get`)."""
+        params = {"projects": projects, "selector": selector, "appsetNamespace": appset_namespace}
+        data = await self._get_json("/api/v1/applicationsets", token, params)
+        return list((data or {}).get("items") or [])
+
+    async def get_applicationset(
+        self, token: str | None, name: str, *, appset_namespace: str | None = None
+    ) -> dict[str, Any]:
+        params = {"appsetNamespace": appset_namespace}
+        path = f"/api/v1/applicationsets/{quote(name, safe='')}"
+        return dict(await self._get_json(path, token, params) or {})
 
     async def resource(
         self,

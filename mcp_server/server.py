@@ -33,7 +33,9 @@ log = logging.getLogger("mcp_server")
 INSTRUCTIONS = (
     "Tools to inspect Argo CD applications with the caller's own Argo CD permissions. Start with "
     "get_application or get_resource_tree, then get_events, get_manifest and get_logs for the failing "
-    "resource. Everything is read-only; outputs are capped and say when they were cut."
+    "resource. OutOfSync: get_diff; a failed sync: get_application names what failed; what changed and "
+    "who: get_history; ApplicationSets: list_applicationsets. Everything is read-only; outputs are capped "
+    "and say when they were cut."
 )
 
 

@@ -37,6 +37,10 @@ READ_ONLY_TOOLS: tuple[str, ...] = (
     "get_manifest",
     "get_events",
     "get_logs",
+    "get_diff",
+    "get_history",
+    "list_applicationsets",
+    "get_applicationset",
 )
 
 DEFAULT_INSTRUCTIONS = """\

@@ -22,6 +22,7 @@ from typing import Any
 import anyio
 import yaml
 
+from mcp_server.app_status import conditions_of, format_operation, operation_of
 from mcp_server.shaping import (
     MASK,
     cap_bytes,
@@ -150,14 +151,45 @@ def _mask_data_values(text: str) -> str:
     return "\n".join(out)
 
 
-def _manifest_text(raw: str, budget: int) -> tuple[str, bool]:
-    objects = _parse_manifest(raw)
+def _manifest_text(objects: list[Mapping[str, Any]] | None, raw: str, budget: int) -> tuple[str, bool]:
     if objects is None:
         return cap_bytes(redact(_mask_data_values(raw)), budget)
     if len(objects) == 1:
         return manifest_to_yaml(objects[0], budget)
     # several objects: each cleaned (Secret values masked) on its own, shown as one List
     return manifest_to_yaml({"kind": "List", "items": [clean_manifest(obj) for obj in objects]}, budget)
+
+
+def _is_application(obj: Mapping[str, Any], request: ChatRequest) -> bool:
+    if "kind" not in obj:  # as the API sends it (Argo CD's UI adds kind): the tab says what it is
+        res = request.resource
+        return res is not None and (res.kind, res.group) == ("Application", "argoproj.io")
+    return obj.get("kind") == "Application" and str(obj.get("apiVersion", "")).startswith("argoproj.io/")
+
+
+def _application_status(objects: list[Mapping[str, Any]] | None, request: ChatRequest) -> str | None:
+    """On the Application itself: why it is OutOfSync or failing (its sync and health, conditions, the last
+    sync operation with what failed), first and whole, however long the manifest it comes from."""
+    if objects is None or len(objects) != 1 or not _is_application(objects[0], request):
+        return None
+    app = objects[0]
+    status = app.get("status")
+    if not isinstance(status, Mapping):
+        return None
+    sync, health = status.get("sync") or {}, status.get("health") or {}
+    lines = [
+        f"Sync: {sync.get('status') or 'Unknown'}"
+        + (f" at {str(sync['revision'])[:12]}" if sync.get("revision") else "")
+        + f" | Health: {health.get('status') or 'Unknown'}"
+        + (f" ({redact(str(health['message']))[:500]})" if health.get("message") else "")
+    ]
+    conditions = conditions_of(status)
+    if conditions:
+        lines.append("Conditions: " + "; ".join(conditions))
+    operation = operation_of(status)
+    if operation is not None:
+        lines += format_operation(operation)
+    return "\n".join(lines)
 
 
 def _identification(request: ChatRequest) -> list[str]:
@@ -206,7 +238,11 @@ def _sections(
     sections: list[tuple[str, str]] = []
     truncated: dict[str, bool] = {}
     if context.manifest is not None:
-        text, cut = _manifest_text(context.manifest, budget)
+        objects = _parse_manifest(context.manifest)
+        status = _application_status(objects, request)
+        if status is not None:
+            sections.append(("application status", cap_bytes(status, budget)[0]))
+        text, cut = _manifest_text(objects, context.manifest, budget)
         sections.append(("manifest", text))
         truncated["manifest"] = cut
     if context.events is not None:

@@ -220,6 +220,8 @@ async def api_not_found(request: Request) -> Response:
 
 
 def routes() -> list[BaseRoute]:
+    from devstack.argocd.api_appsets import get_applicationset, list_applicationsets
+    from devstack.argocd.api_revisions import chart_details, revision_metadata
     from devstack.argocd.podlogs import pod_logs
 
     base = "/api/v1/applications/{name}"
@@ -236,5 +238,9 @@ def routes() -> list[BaseRoute]:
         Route(base + "/events", list_events, methods=["GET"]),
         Route(base + "/logs", pod_logs, methods=["GET"]),
         Route(base + "/pods/{podName}/logs", pod_logs, methods=["GET"]),
+        Route(base + "/revisions/{revision}/metadata", revision_metadata, methods=["GET"]),
+        Route(base + "/revisions/{revision}/chartdetails", chart_details, methods=["GET"]),
+        Route("/api/v1/applicationsets", list_applicationsets, methods=["GET"]),
+        Route("/api/v1/applicationsets/{name}", get_applicationset, methods=["GET"]),
         Route("/api/{rest:path}", api_not_found),
     ]

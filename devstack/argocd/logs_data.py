@@ -113,9 +113,36 @@ def static_logs(kind: str, pod: str) -> LogSource:
         "inventory": "inventory-api",
         "billing": "billing-api",
         "tenant-portal": "tenant-portal-web",
+        "payments": "payments-api",
+        "orders": "orders-api",
     }[kind]
     start = [(ago(2 * 86400), f"INFO  {container} listening on :8080")]
     return LogSource(current={container: start + _access_log(kind, 40, 5)})
+
+
+_MIGRATION = [
+    "INFO  payments.migrate: connecting to postgresql://payments@payments-db.payments.svc:5432/payments",
+    "INFO  payments.migrate: schema at version 0041_refund_reason",
+    "INFO  payments.migrate: 1 migration to apply",
+    "INFO  payments.migrate: applying 0042_add_currency (Add currency column to payments)",
+    "INFO  payments.migrate: ALTER TABLE payments ADD COLUMN currency char(3) NOT NULL DEFAULT 'EUR'",
+    "ERROR payments.migrate: 0042_add_currency failed, rolling back",
+    "Traceback (most recent call last):",
+    '  File "/app/payments/migrate.py", line 88, in <module>',
+    "    main()",
+    '  File "/app/payments/migrate.py", line 81, in main',
+    "    apply(conn, migration)",
+    '  File "/app/payments/migrate.py", line 57, in apply',
+    "    cur.execute(migration.sql)",
+    '  File "/usr/local/lib/python3.12/site-packages/psycopg/cursor.py", line 97, in execute',
+    "    raise ex.with_traceback(None)",
+    'psycopg.errors.DuplicateColumn: column "currency" of relation "payments" already exists',
+]
+
+
+def migration_logs(end_ago: float) -> LogSource:
+    """The payments-db-migrate hook's one container: a migration that fails on a column that exists."""
+    return LogSource(current={"migrate": _spread(_MIGRATION, end_ago, 0.05)})
 
 
 # --- the endless firehose ----------------------------------------------------------------------------

@@ -23,27 +23,10 @@ from devstack.argocd.auth import authenticate
 from devstack.argocd.errors import INVALID_ARGUMENT, ApiError, permission_denied
 from devstack.argocd.kube import JSON
 from devstack.argocd.logs_data import KubeLogError, Line
+from devstack.argocd.params import bool_param, int_param
 
 MAX_PODS = 10
 _BATCH = 200  # lines per chunk written; keeps the endless stream fast while still yielding to the loop
-
-
-def _int_param(request: Request, name: str) -> int | None:
-    raw = request.query_params.get(name)
-    if raw in (None, ""):
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise ApiError(
-            INVALID_ARGUMENT,
-            f"type mismatch, parameter: {name}, error: strconv.ParseInt: parsing "
-            f'"{raw[:40]}": invalid syntax',
-        ) from None
-
-
-def _bool_param(request: Request, name: str) -> bool:
-    return request.query_params.get(name, "").lower() in ("true", "1")
 
 
 def selected_pods(app: world.App, kind: str, group: str, name: str, namespace: str) -> list[JSON]:
@@ -136,7 +119,7 @@ async def pod_logs(request: Request) -> Response:
         if not enforcer.enforce(claims.subjects, "logs", "get", app.rbac_name()):
             raise permission_denied()
         q = request.query_params
-        tail, since = _int_param(request, "tailLines"), _int_param(request, "sinceSeconds")
+        tail, since = int_param(request, "tailLines"), int_param(request, "sinceSeconds")
         pod_name = request.path_params.get("podName") or q.get("podName", "")
         kind, group, name = (
             ("Pod", "", pod_name)
@@ -156,13 +139,13 @@ async def pod_logs(request: Request) -> Response:
             media_type="text/event-stream" if sse else "application/json",
         )
     streams = [
-        _pod_lines(app, p["name"], q.get("container", ""), _bool_param(request, "previous"), since, tail)
+        _pod_lines(app, p["name"], q.get("container", ""), bool_param(request, "previous"), since, tail)
         for p in pods
     ]
     merged = _filtered(
         heapq.merge(*streams, key=lambda line: line[0]),
         q.get("filter", ""),
-        _bool_param(request, "matchCase"),
+        bool_param(request, "matchCase"),
     )
     return StreamingResponse(
         _chunks(merged, sse),

@@ -33,6 +33,7 @@ class Claims:
     username: str
     groups: tuple[str, ...]
     issuer: str = ISSUER
+    issued_at: int = _ISSUED_AT  # the token's `iat` (Unix seconds)
 
     @property
     def subjects(self) -> tuple[str, ...]:
@@ -87,7 +88,12 @@ def claims_for_token(token: str) -> Claims:
     username = claims.get("sub") if isinstance(claims, dict) else None
     if not isinstance(username, str) or not known_user(username):
         raise InvalidToken("account is disabled or does not exist")
-    return Claims(username=username, groups=USER_GROUPS.get(username, ()))
+    issued_at = claims.get("iat")
+    return Claims(
+        username=username,
+        groups=USER_GROUPS.get(username, ()),
+        issued_at=issued_at if isinstance(issued_at, int) else _ISSUED_AT,
+    )
 
 
 def login(username: str, password: str) -> str | None:

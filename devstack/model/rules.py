@@ -15,6 +15,10 @@ from devstack.model.context import Context, message_text, parse_context
 # (words in the user's question, tool it calls) — first match wins, so specific words come first
 TOOL_RULES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("log", "crash", "stack trace", "traceback", "exception"), "get_logs"),
+    (("applicationset", "appset", "generator"), "list_applicationsets"),
+    (("out of sync", "outofsync", "diff", "drift"), "get_diff"),
+    (("history", "changed", "who ", "commit", "deployed"), "get_history"),
+    (("sync",), "get_application"),
     (("event", "why", "fail", "degraded", "wrong", "broken"), "get_events"),
     (("manifest", "yaml", "spec"), "get_manifest"),
     (("tree", "resources"), "get_resource_tree"),
@@ -81,7 +85,7 @@ def choose_tool(question: str, offered: dict[str, dict[str, Any]]) -> str | None
     return None
 
 
-APP_LEVEL_TOOLS = ("get_application", "get_resource_tree")
+APP_LEVEL_TOOLS = ("get_application", "get_resource_tree", "get_history")
 UNHEALTHY = re.compile(
     r"^[\s*-]*(?P<kind>[A-Z]\w*) (?P<ns>[\w.-]+)/(?P<name>[\w.-]+)"
     r".*\b(Degraded|Progressing|Missing|Unknown)\b",
@@ -92,10 +96,12 @@ UNHEALTHY = re.compile(
 def fill_arguments(tool: str, schema: dict[str, Any], context: Context) -> dict[str, Any]:
     """Fills the tool's parameters that the context (or the schema's defaults) can answer."""
     props: dict[str, Any] = schema.get("properties") or {}
-    if tool.endswith("list_applications"):
+    if tool.endswith(("list_applications", "list_applicationsets")):
         return {}  # a list is most useful unfiltered
     app_props = ("application", "app", "app_name", "application_name")
-    app_level = tool.endswith(APP_LEVEL_TOOLS)
+    # a resource filter naming the Application itself would match none of its resources
+    on_application = (context.kind or "").lower() == "application"
+    app_level = tool.endswith(APP_LEVEL_TOOLS) or (on_application and tool.endswith("get_diff"))
     resource_level = not app_level and ("kind" in props or any(p in props for p in app_props))
     values: dict[str, str | None] = {
         "application": context.application,
@@ -307,6 +313,7 @@ def _facts(tool: str, result: str) -> list[str]:
                 found = re.search(rf"\b{label}\w*\s*[:=]\s*(\w+)", line, re.IGNORECASE)
                 if found:
                     facts.append(f"{label} is **{found.group(1)}**")
+    facts = _argocd_facts(tool, lines) + facts
     errors = [line for line in lines if re.search(r"error|exception|traceback|fatal", line, re.IGNORECASE)]
     if tool.endswith("logs") and (errors or lines):
         facts.insert(0, f"the last error line in the log is `{(errors or lines)[-1][:200]}`")
@@ -315,7 +322,31 @@ def _facts(tool: str, result: str) -> list[str]:
     return list(dict.fromkeys(facts))[:6]
 
 
+# Lines of Argo CD's own tools that carry the cause: a diff's changed fields and the resources it names, a
+# sync's outcome and what failed in it, a revision's commit, an ApplicationSet's problems.
+_ARGOCD_FACT_LINES = {
+    "get_diff": re.compile(r"^([-+][^-+].*|.* (fields? differs?|missing live|requires pruning).*)$"),
+    "get_application": re.compile(r"^(Last sync: (?!Succeeded).*|.*(hook|SyncFailed).*|Conditions: .*)$"),
+    "get_history": re.compile(r"^Revision .*$"),
+    "list_applicationsets": re.compile(r"^.*\bERROR\b.*$"),
+    "get_applicationset": re.compile(r"^PROBLEM .*$"),
+}
+
+
+def _argocd_facts(tool: str, lines: list[str]) -> list[str]:
+    pattern = next((p for name, p in _ARGOCD_FACT_LINES.items() if tool.endswith(name)), None)
+    if pattern is None:
+        return []
+    return [f"`{line[:240]}`" for line in lines if pattern.match(line)][:6]
+
+
 _NEXT_STEPS = {
+    "get_diff": "Decide which side is right: if the live change was deliberate, commit it to Git; "
+    "otherwise a sync puts back what Git declares (self-heal would do it automatically).",
+    "get_history": "Compare the newest commit with the failure: the change it describes is the first "
+    "suspect; rolling back to the previous deployment is the quickest way out.",
+    "list_applicationsets": "Open the ApplicationSet that reports an error; its generator message says what "
+    "it could not read.",
     "get_logs": "Fix the error the stack trace points at, then watch the restart count of the container "
     "drop back to zero after the next sync.",
     "get_events": "Look at the newest Warning events first; a BackOff usually follows a container that "
@@ -369,10 +400,20 @@ def answer_from_attached_logs(logs: str, context: Context) -> str:
 
 def _meaning(facts: list[str]) -> str:
     joined = " ".join(facts).lower()
+    if "hook" in joined or "syncfailed" in joined or "last sync: failed" in joined:
+        return (
+            "The last sync did not complete: Argo CD stopped at the resource or hook quoted above, so the "
+            "new revision was not applied and the application stays OutOfSync."
+        )
     if "crashloop" in joined or "backoff" in joined or "traceback" in joined or "error" in joined:
         return (
             "The container starts, fails and is restarted by Kubernetes with a growing delay, so the "
             "workload never becomes ready and the application's health is reported as Degraded."
+        )
+    if "differ" in joined or "missing live" in joined or "requires pruning" in joined:
+        return (
+            "The live objects no longer match Git: the fields above were changed in the cluster (or in Git), "
+            "which is why Argo CD reports the application as OutOfSync."
         )
     if "outofsync" in joined:
         return "The live state differs from Git, so Argo CD reports the application as OutOfSync."

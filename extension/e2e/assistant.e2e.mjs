@@ -104,6 +104,31 @@ for (const react of [16, 19]) {
         assertAnswered(await settledAnswer(page, again), await chatError(page), /DATABASE_URL/);
       }));
 
+    test('alice asks why the application is OutOfSync and is shown the drifted fields', { timeout: SCENARIO_TIMEOUT_MS }, () =>
+      scenario('why-out-of-sync', { app: 'inventory' }, async (page) => {
+        await login(page, 'alice', 'alice-pass');
+        await openResource(page, 'Application', 'inventory');
+        await stack.clearArgocdRequests();
+        const index = await ask(page, 'Why is this app out of sync?');
+        const answer = await settledAnswer(page, index);
+        assertAnswered(answer, await chatError(page), /replicas: 2/);
+        assert.match(answer.text, /inventory-api:1\.5\.0/);
+        assert.ok(answer.toolCards.some((t) => t.name.endsWith('get_diff')), answer.toolCards.map((t) => t.name).join());
+        const requests = toolRequests(await stack.argocdRequests());
+        assert.ok(requests.some((r) => r.path.endsWith('/managed-resources')), 'the diff came from Argo CD');
+        assert.deepEqual([...new Set(requests.map((r) => r.user))], ['alice']);
+      }));
+
+    test('alice asks why the last sync failed and is told which hook failed and why', { timeout: SCENARIO_TIMEOUT_MS }, () =>
+      scenario('why-sync-failed', { app: 'payments' }, async (page) => {
+        await login(page, 'alice', 'alice-pass');
+        await openResource(page, 'Application', 'payments');
+        const index = await ask(page, 'Why did the last sync fail?');
+        const answer = await settledAnswer(page, index);
+        assertAnswered(answer, await chatError(page), /Job has reached the specified backoff limit/);
+        assert.match(answer.text, /PreSync hook Job payments\/payments-db-migrate/);
+      }));
+
     test('alice attaches logs through the guided flow and asks about them', { timeout: SCENARIO_TIMEOUT_MS }, () =>
       scenario('logs', { app: 'checkout' }, async (page) => {
         await login(page, 'alice', 'alice-pass');

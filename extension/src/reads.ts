@@ -31,8 +31,12 @@ export function toArgoCDRead(d: Record<string, unknown>): ArgoCDRead | null {
 }
 
 // Only the read-only endpoints the tools use: whatever the relay asks, this tab never writes anything or
-// reads outside the applications API with the user's session.
-const ALLOWED = /^\/api\/v1\/applications(\/[^/?#]+(\/(resource-tree|resource|events|logs|managed-resources))?)?$/;
+// reads outside the applications and ApplicationSets APIs with the user's session.
+const SEGMENT = '[^/?#]+';
+const APP_READS = `(resource-tree|resource|events|logs|managed-resources|revisions/${SEGMENT}/(metadata|chartdetails))`;
+const ALLOWED = new RegExp(
+  `^/api/v1/(applications(/${SEGMENT}(/${APP_READS})?)?|applicationsets(/${SEGMENT})?)$`,
+);
 
 export function readAllowed(read: ArgoCDRead): boolean {
   return read.method === 'GET' && ALLOWED.test(read.path) && !read.path.includes('..');

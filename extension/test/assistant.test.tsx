@@ -159,6 +159,16 @@ describe('Assistant tab', () => {
     expect(q('attach-manifest')).not.toBeNull();
   });
 
+  it('on the Application\'s own tab names it an Application even when the host left kind out, as the API does', async () => {
+    await render(application as KubeObject);
+    act(() => type(q('chat-input') as HTMLTextAreaElement, 'why is it out of sync?'));
+    act(() => (q('chat-send') as HTMLButtonElement).click());
+    await settle(() => calls.some((c) => c.url.endsWith('/api/chat')));
+    const chat = calls.find((c) => c.url.endsWith('/api/chat'));
+    const body = JSON.parse(String(chat?.init?.body));
+    expect(body.resource).toMatchObject({ group: 'argoproj.io', kind: 'Application', name: 'checkout' });
+  });
+
   it('sends the question on Enter with routing headers and streams the answer as inert markdown', async () => {
     await render();
     const input = q('chat-input') as HTMLTextAreaElement;

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from mcp_server import models as m
 from mcp_server import shaping
+from mcp_server.app_status import conditions_of, format_operation, operation_of
 from mcp_server.tools.base import MAX_ROWS, Call, cap_rows, cut_note, refused_outside_scope, scoped
 
 _HISTORY = 5
@@ -109,21 +110,8 @@ async def get_application(call: Call, args: m.GetApplicationArgs) -> tuple[BaseM
     row = app_row(app)
     status = app.get("status") or {}
     sync, health = status.get("sync") or {}, status.get("health") or {}
-    conditions = [
-        shaping.redact(f"{c.get('type', '')}: {c.get('message', '')}")[:500]
-        for c in (status.get("conditions") or [])[:10]
-    ]
-    op_state = status.get("operationState") or None
-    operation = None
-    if op_state:
-        sync_op = (op_state.get("operation") or {}).get("sync") or {}
-        operation = m.Operation(
-            phase=str(op_state.get("phase", "")),
-            message=shaping.redact(str(op_state.get("message", "")))[:500],
-            started_at=str(op_state.get("startedAt", "")),
-            finished_at=str(op_state.get("finishedAt", "")),
-            revision=str(sync_op.get("revision") or (op_state.get("syncResult") or {}).get("revision") or ""),
-        )
+    conditions = conditions_of(status)
+    operation = operation_of(status)
     history = [
         m.HistoryEntry(
             id=int(h.get("id", 0)),
@@ -134,7 +122,8 @@ async def get_application(call: Call, args: m.GetApplicationArgs) -> tuple[BaseM
             :_HISTORY
         ]
     ]
-    resources = status.get("resources") or []
+    # hooks (Jobs run around a sync) are listed too, without sync or health: the operation speaks for them
+    resources = [r for r in status.get("resources") or [] if isinstance(r, dict) and not r.get("hook")]
     by_health = Counter(str((r.get("health") or {}).get("status") or "None") for r in resources)
     by_sync = Counter(str(r.get("status") or "Unknown") for r in resources)
     attention = []
@@ -180,10 +169,7 @@ async def get_application(call: Call, args: m.GetApplicationArgs) -> tuple[BaseM
     if conditions:
         lines.append("Conditions: " + "; ".join(conditions))
     if operation:
-        lines.append(
-            f"Last operation: {operation.phase} {operation.started_at}..{operation.finished_at} "
-            f"rev {operation.revision[:12]}: {operation.message}"
-        )
+        lines += format_operation(operation)
     if history:
         lines.append(
             "History (newest first): "

@@ -64,6 +64,27 @@ def tool_error(exc: ArgoCDError, application: str | None, project: str | None = 
     return ToolError(f"Argo CD error: {exc.message}")
 
 
+def _appset_error(exc: ArgoCDError, name: str | None) -> ToolError | None:
+    """ApplicationSets, unlike applications, are not hidden: Argo CD answers a missing one 404 and a
+    forbidden one 403."""
+    what = f"ApplicationSet '{name}'" if name else "the ApplicationSets"
+    if isinstance(exc, PermissionDeniedOrNotFound):
+        return ToolError(
+            f"Permission denied: you may not read {what}; that needs `applicationsets, get` on its project "
+            "in Argo CD's RBAC (argocd-rbac-cm). list_applicationsets shows the ones you may read."
+        )
+    if isinstance(exc, NotFound):
+        return ToolError(
+            f"Not found: there is no {what} (in this namespace). list_applicationsets shows the ones you may "
+            "read; one outside Argo CD's namespace also needs appset_namespace."
+        )
+    return None
+
+
 def error_for(exc: ArgoCDError, args: BaseModel) -> ToolError:
     """The tool error for an Argo CD failure during a call with `args`."""
+    if hasattr(args, "appset_namespace"):
+        appset = _appset_error(exc, getattr(args, "applicationset", None))
+        if appset is not None:
+            return appset
     return tool_error(exc, getattr(args, "application", None), getattr(args, "project", None))

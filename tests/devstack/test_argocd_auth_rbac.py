@@ -77,7 +77,7 @@ def test_the_cookie_authenticates_and_a_split_cookie_is_joined(client: httpx2.Cl
     assert cookies["argocd.token"].startswith(f"{len(cookies)}:")
     header = "; ".join(f"{k}={v}" for k, v in cookies.items())
     joined = client.get("/api/v1/applications", headers={"Cookie": header})
-    assert names(joined) == ["billing"]
+    assert names(joined) == ["billing", "orders"]
 
 
 def test_the_bearer_header_wins_over_the_cookie(client: httpx2.Client) -> None:
@@ -99,25 +99,35 @@ def test_userinfo_is_empty_when_anonymous_and_describes_a_user(client: httpx2.Cl
 
 
 def test_the_list_is_filtered_by_rbac_and_sorted_by_name(as_user: Get) -> None:
-    everything = ["billing", "checkout", "guestbook", "inventory", "platform-tools", "tenant-portal"]
+    everything = [
+        "billing",
+        "checkout",
+        "guestbook",
+        "inventory",
+        "orders",
+        "payments",
+        "platform-tools",
+        "tenant-portal",
+    ]
     assert names(as_user("viewer", "/api/v1/applications")) == everything
     assert names(as_user("admin", "/api/v1/applications")) == everything
-    assert names(as_user("alice", "/api/v1/applications")) == ["checkout", "inventory", "tenant-portal"]
-    assert names(as_user("bob", "/api/v1/applications")) == ["billing"]
+    team_a = ["checkout", "inventory", "payments", "tenant-portal"]
+    assert names(as_user("alice", "/api/v1/applications")) == team_a
+    assert names(as_user("bob", "/api/v1/applications")) == ["billing", "orders"]
 
 
 def test_the_list_filters_by_name_selector_projects_and_namespace(as_user: Get) -> None:
     assert names(as_user("viewer", "/api/v1/applications", params={"name": "guestbook"})) == ["guestbook"]
     assert names(
         as_user("viewer", "/api/v1/applications", params={"selector": "team=team-a,tier!=frontend"})
-    ) == ["checkout", "inventory"]
+    ) == ["checkout", "inventory", "payments"]
     assert names(as_user("viewer", "/api/v1/applications", params={"selector": "tier in (infra)"})) == [
         "platform-tools"
     ]
     projects = as_user(
         "viewer", "/api/v1/applications", params=[("projects", "team-b"), ("projects", "default")]
     )
-    assert names(projects) == ["billing", "guestbook", "platform-tools"]
+    assert names(projects) == ["billing", "guestbook", "orders", "platform-tools"]
     assert names(as_user("viewer", "/api/v1/applications", params={"appNamespace": "tenants"})) == [
         "tenant-portal"
     ]

@@ -63,7 +63,17 @@ def calls(as_user: Get) -> Iterator[tuple[str, str, dict[str, Any]]]:
         "/api/v1/account/can-i/applications/get/team-a/checkout",
         {},
     )
-    for app in ("guestbook", "checkout", "inventory", "billing", "platform-tools", "tenant-portal"):
+    apps = (
+        "guestbook",
+        "checkout",
+        "inventory",
+        "billing",
+        "orders",
+        "payments",
+        "platform-tools",
+        "tenant-portal",
+    )
+    for app in apps:
         q = {"appNamespace": "tenants"} if app == "tenant-portal" else {}
         base = f"/api/v1/applications/{app}"
         yield "/api/v1/applications/{name}", base, q
@@ -93,6 +103,15 @@ def calls(as_user: Get) -> Iterator[tuple[str, str, dict[str, Any]]]:
                     "resourceNamespace": node["namespace"],
                 },
             )
+    metadata = "/api/v1/applications/{name}/revisions/{revision}/metadata"
+    chart = "/api/v1/applications/{name}/revisions/{revision}/chartdetails"
+    for app, revision in (("checkout", "9f2c1e4b7a0d"), ("guestbook", "HEAD"), ("billing", "2.4.1")):
+        yield metadata, f"/api/v1/applications/{app}/revisions/{revision}/metadata", {}
+        yield chart, f"/api/v1/applications/{app}/revisions/{revision}/chartdetails", {}
+    yield "/api/v1/applicationsets", "/api/v1/applicationsets", {}
+    yield "/api/v1/applicationsets", "/api/v1/applicationsets", {"projects": "team-b"}
+    for appset in ("team-a-services", "team-a-previews", "nothing"):
+        yield "/api/v1/applicationsets/{name}", f"/api/v1/applicationsets/{appset}", {}
     yield "/api/v1/applications/{name}/logs", "/api/v1/applications/checkout/logs", {"tailLines": 5}
     yield "/api/v1/applications/{name}/logs", "/api/v1/applications/platform-tools/logs", {}
 

@@ -42,6 +42,9 @@ TOOLS = [
     _tool("get_manifest", RESOURCE_ARGS, ["application", "kind", "name"]),
     _tool("get_events", RESOURCE_ARGS),
     _tool("get_logs", {**RESOURCE_ARGS, "pod": {"type": "string"}, "tail_lines": {"type": "integer"}}),
+    _tool("get_diff", RESOURCE_ARGS),
+    _tool("get_history", {**APP_ARGS, "revision": {"type": "string"}}),
+    _tool("list_applicationsets", {"project": {"type": "string"}}, []),
 ]
 
 
@@ -104,6 +107,10 @@ def test_models_lists_the_one_dev_model(client: httpx2.Client) -> None:
         ("What resources does it have?", "get_resource_tree"),
         ("Which applications are there?", "list_applications"),
         ("What is its sync status?", "get_application"),
+        ("Why did the last sync fail?", "get_application"),
+        ("Why is it out of sync?", "get_diff"),
+        ("What changed in the last deploy, and who made it?", "get_history"),
+        ("Why did the ApplicationSet not generate my app?", "list_applicationsets"),
     ],
 )
 def test_the_users_words_pick_the_tool(client: httpx2.Client, question: str, tool: str) -> None:
@@ -135,6 +142,28 @@ def test_application_level_tools_get_only_the_application(client: httpx2.Client)
         "get_application",
         {"application": "checkout", "app_namespace": "argocd", "project": "team-a"},
     )
+
+
+def test_on_the_application_itself_the_diff_covers_the_whole_application(client: httpx2.Client) -> None:
+    on_app = CONTEXT.replace(
+        "kind: Pod\nname: checkout-api-7d9f-x2k\nnamespace: checkout", "kind: Application"
+    )
+    on_app = on_app.replace("kind: Application", "kind: Application\nname: checkout")
+    assert _tool_call(client, "Why is this app OutOfSync?", on_app) == (
+        "get_diff",
+        {"application": "checkout", "app_namespace": "argocd", "project": "team-a"},
+    )
+
+
+def test_the_answer_quotes_the_failed_hook_and_says_the_sync_did_not_complete(client: httpx2.Client) -> None:
+    result = (
+        "Last sync: Failed 2026-12-02T01:56:13Z..2026-12-02T01:57:13Z rev a02b4ccc45af by alice: one or more "
+        "synchronization tasks completed unsuccessfully\nFailed or unfinished (1 of 1 results):\n"
+        "  PreSync hook Job payments/payments-db-migrate: Failed: Job has reached the specified backoff limit"
+    )
+    text = _complete(client, _after_tool("get_application", result, "Why did the last sync fail?"))["content"]
+    assert "PreSync hook Job payments/payments-db-migrate: Failed" in text
+    assert "The last sync did not complete" in text
 
 
 def test_liberal_context_patterns_are_understood(client: httpx2.Client) -> None:

@@ -24,7 +24,16 @@ async def test_list_applications_shows_every_application_to_admin_in_compact_row
         result = await client.call_tool("list_applications", {})
     data = ok(result)
     names = {a["name"] for a in data["applications"]}
-    assert names == {"billing", "checkout", "guestbook", "inventory", "platform-tools", "tenant-portal"}
+    assert names == {
+        "billing",
+        "checkout",
+        "guestbook",
+        "inventory",
+        "orders",
+        "payments",
+        "platform-tools",
+        "tenant-portal",
+    }
     checkout = next(a for a in data["applications"] if a["name"] == "checkout")
     assert (checkout["project"], checkout["sync"], checkout["health"]) == ("team-a", "Synced", "Degraded")
     assert checkout["destination"] == "in-cluster/checkout"
@@ -39,14 +48,19 @@ async def test_list_applications_filters_by_project_and_selector(argocd_url: str
     async with connect(argocd_url) as client:
         by_project = ok(await client.call_tool("list_applications", {"project": "team-a"}))
         by_selector = ok(await client.call_tool("list_applications", {"selector": "team=team-a"}))
-    assert {a["name"] for a in by_project["applications"]} == {"checkout", "inventory", "tenant-portal"}
+    assert {a["name"] for a in by_project["applications"]} == {
+        "checkout",
+        "inventory",
+        "payments",
+        "tenant-portal",
+    }
     assert {a["project"] for a in by_selector["applications"]} <= {"team-a"}
 
 
 async def test_alice_lists_only_the_applications_of_her_project(argocd_url: str) -> None:
     async with connect(argocd_url, "alice") as client:
         data = ok(await client.call_tool("list_applications", {}))
-    assert {a["name"] for a in data["applications"]} == {"checkout", "inventory", "tenant-portal"}
+    assert {a["name"] for a in data["applications"]} == {"checkout", "inventory", "payments", "tenant-portal"}
 
 
 async def test_get_application_summarizes_status_history_and_what_needs_attention(argocd_url: str) -> None:

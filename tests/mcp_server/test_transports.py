@@ -74,9 +74,10 @@ async def test_two_users_calling_at_once_each_see_only_their_own_data(argocd_url
     assert {a["name"] for a in ok(results["alice"])["applications"]} == {
         "checkout",
         "inventory",
+        "payments",
         "tenant-portal",
     }
-    assert {a["name"] for a in ok(results["bob"])["applications"]} == {"billing"}
+    assert {a["name"] for a in ok(results["bob"])["applications"]} == {"billing", "orders"}
 
     log = httpx2.get(f"{argocd_url}/_devstack/requests").json()
     calls = [r for r in log if r["path"] == "/api/v1/applications"]

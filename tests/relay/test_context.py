@@ -187,3 +187,56 @@ def test_a_manifest_with_yaml_aliases_is_not_expanded() -> None:
     )
     text = manifest_section(bomb)
     assert len(text.encode()) < LIMITS.max_context_bytes + 200
+
+
+def test_on_the_application_its_failed_sync_and_conditions_come_first_and_whole() -> None:
+    """However long the Application's manifest (its resource list can be thousands of lines), why its last
+    sync failed is in the context, before the manifest that the cap may cut."""
+    application = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Application",
+        "metadata": {"name": "payments", "namespace": "argocd"},
+        "spec": {"project": "team-a"},
+        "status": {
+            "sync": {"status": "OutOfSync", "revision": "a02b4ccc45af92544746a578bc3d7c9f5a78b128"},
+            "health": {"status": "Healthy"},
+            "conditions": [{"type": "SyncError", "message": "Failed last sync attempt to [a02b4cc]: boom"}],
+            "resources": [
+                {"kind": "ConfigMap", "name": f"filler-{i:04d}", "status": "Synced"} for i in range(400)
+            ],
+            "operationState": {
+                "operation": {"sync": {"revision": "a02b4ccc45af"}, "initiatedBy": {"username": "alice"}},
+                "phase": "Failed",
+                "message": "boom",
+                "startedAt": "2026-12-02T01:56:13Z",
+                "finishedAt": "2026-12-02T01:57:13Z",
+                "syncResult": {
+                    "resources": [
+                        {
+                            "kind": "Job",
+                            "namespace": "payments",
+                            "name": "payments-db-migrate",
+                            "hookType": "PreSync",
+                            "hookPhase": "Failed",
+                            "message": "Job has reached the specified backoff limit",
+                        }
+                    ]
+                },
+            },
+        },
+    }
+    text = build_prompt(request(manifest=json.dumps(application)), LIMITS).context_text
+    status_block = text.index('source="application status"')
+    assert status_block < text.index('source="manifest"')
+    assert "Sync: OutOfSync at a02b4ccc45af | Health: Healthy" in text
+    assert (
+        "PreSync hook Job payments/payments-db-migrate: Failed: Job has reached the specified backoff limit"
+        in text
+    )
+    assert "SyncError: Failed last sync attempt to [a02b4cc]: (the last sync's message, below)" in text
+
+
+def test_other_resources_get_no_application_status_block() -> None:
+    manifest = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "status": {"sync": {}}}
+    text = build_prompt(request(manifest=json.dumps(manifest)), LIMITS).context_text
+    assert "application status" not in text

@@ -171,7 +171,12 @@ class AppView extends React.Component<{ name: string; appNamespace: string }, Ap
   async componentDidMount() {
     const ns = this.props.appNamespace ? `?appNamespace=${encodeURIComponent(this.props.appNamespace)}` : '';
     try {
-      const app = await api<Obj>(`/api/v1/applications/${encodeURIComponent(this.props.name)}${ns}`);
+      // as Argo CD's UI (applications-service parseAppFields): the API leaves kind and apiVersion out
+      const app = {
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Application',
+        ...(await api<Obj>(`/api/v1/applications/${encodeURIComponent(this.props.name)}${ns}`)),
+      };
       const tree = await api<Obj>(`/api/v1/applications/${encodeURIComponent(this.props.name)}/resource-tree${ns}`);
       this.setState({ app, tree });
       const kind = query.get('kind');

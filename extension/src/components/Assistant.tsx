@@ -87,7 +87,13 @@ export class Assistant extends React.Component<ExtensionProps, State> {
   }
 
   private res() {
-    return resourceRef(this.props.resource);
+    const { resource, application } = this.props;
+    // the Application's own tab: Argo CD's UI adds kind and apiVersion, which the API leaves out; a host that
+    // does not is read the same way
+    if (resource && resource === application && !resource.kind) {
+      return resourceRef({ ...resource, apiVersion: 'argoproj.io/v1alpha1', kind: 'Application' });
+    }
+    return resourceRef(resource);
   }
 
   private currentKey(): string {

@@ -1,0 +1,64 @@
+"""`/api/v1/applicationsets` and `/api/v1/applicationsets/{name}`, as Argo CD's ApplicationSet server.
+
+List: RBAC-filtered (`applicationsets, get, <template project>/<name>`), then by `projects`, sorted by
+name; none → `"items": null`. Get: unlike applications it does not hide existence: a missing one is 404,
+a forbidden one 403 with the enforcer's detailed message.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from devstack.argocd import world
+from devstack.argocd.api import api_errors, enforcer_of
+from devstack.argocd.auth import authenticate
+from devstack.argocd.errors import NOT_FOUND, PERMISSION_DENIED, UNKNOWN, ApiError
+from devstack.argocd.selectors import parse_selector
+
+
+@api_errors
+async def list_applicationsets(request: Request) -> Response:
+    claims = authenticate(request)
+    query = request.query_params
+    try:
+        matches = parse_selector(query.get("selector", ""))
+    except ApiError as exc:
+        reason = exc.message.removeprefix("error parsing label selector: ")
+        raise ApiError(UNKNOWN, f"error parsing the selector: {reason}") from None
+    namespace = query.get("appsetNamespace", "")
+    projects = query.getlist("projects")
+    items = [
+        appset.body
+        for appset in sorted(world.APPSETS, key=lambda a: a.name)
+        if (not namespace or appset.namespace == namespace)
+        and appset.namespace in world.ENABLED_NAMESPACES
+        and matches(appset.labels)
+        and enforcer_of(request).enforce(claims.subjects, "applicationsets", "get", appset.rbac_name())
+        and (not projects or appset.project in projects)
+    ]
+    return JSONResponse({"metadata": {"resourceVersion": "88107"}, "items": items or None})
+
+
+@api_errors
+async def get_applicationset(request: Request) -> Response:
+    claims = authenticate(request)
+    name = request.path_params["name"]
+    namespace = request.query_params.get("appsetNamespace", "") or world.ARGOCD_NAMESPACE
+    if namespace not in world.ENABLED_NAMESPACES:
+        raise ApiError(UNKNOWN, f"namespace '{namespace}' is not permitted")
+    appset = world.find_appset(name, namespace)
+    if appset is None:
+        raise ApiError(
+            NOT_FOUND, f'error getting ApplicationSet: applicationset.argoproj.io "{name}" not found'
+        )
+    if not enforcer_of(request).enforce(claims.subjects, "applicationsets", "get", appset.rbac_name()):
+        issued = datetime.fromtimestamp(claims.issued_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        raise ApiError(
+            PERMISSION_DENIED,
+            f"permission denied: applicationsets, get, {appset.rbac_name()}, "
+            f"sub: {claims.username}, iat: {issued}",
+        )
+    return JSONResponse(appset.body)
