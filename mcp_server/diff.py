@@ -19,7 +19,7 @@ from typing import Any
 
 from mcp_server.shaping import LAST_APPLIED, redact
 
-__all__ = ["ABSENT", "FieldChange", "changes", "clean_state", "render_value"]
+__all__ = ["ABSENT", "CUT_MARK", "MASKED", "FieldChange", "changes", "clean_state", "render_value"]
 
 
 class _Absent:
@@ -32,6 +32,7 @@ ABSENT: Any = _Absent()
 _NOISY_METADATA = ("managedFields", "resourceVersion", "uid", "generation", "selfLink", "creationTimestamp")
 _NOISY_ANNOTATIONS = (LAST_APPLIED, "deployment.kubernetes.io/revision")
 MASKED = "<masked>"
+CUT_MARK = "…["  # a rendered value ends `…[N more bytes]` when it was cut
 
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -129,7 +130,7 @@ def _cut(text: str, max_bytes: int) -> str:
     if len(data) <= max_bytes:
         return text
     head = data[:max_bytes].decode("utf-8", "ignore")
-    return f"{head}…[{len(data) - len(head.encode())} more bytes]"
+    return f"{head}{CUT_MARK}{len(data) - len(head.encode())} more bytes]"
 
 
 # Strings YAML would read as something else (numbers, booleans, null) or not read back at all.

@@ -10,12 +10,12 @@ from pydantic import BaseModel
 
 from mcp_server import models as m
 from mcp_server import shaping
-from mcp_server.diff import ABSENT, MASKED, FieldChange, changes, clean_state, render_value
+from mcp_server.diff import ABSENT, CUT_MARK, MASKED, FieldChange, changes, clean_state, render_value
 from mcp_server.tools.base import Call, scoped
 
 _MAX_FIELDS = 40  # per resource
 _MAX_VALUE_BYTES = 600  # per rendered value
-_MAX_RESOURCES = 100
+_MAX_RESOURCES = 300
 
 
 def _state(item: Mapping[str, Any], key: str) -> dict[str, Any] | None:
@@ -85,34 +85,48 @@ def _resource_diff(item: Mapping[str, Any]) -> tuple[m.ResourceDiff, list[FieldC
     return m.ResourceDiff(**base, change="modified", fields=rows, total_fields=total), shown
 
 
-def _hunks(diff: m.ResourceDiff, shown: list[FieldChange]) -> list[str]:
-    """The resource's changes as unified-diff hunks, one per parent path."""
-    lines: list[str] = []
-    parent = None
-    for row, change in zip(diff.fields, shown, strict=True):
-        if change.parent != parent:
-            lines.append(f"@@ {change.parent or '(top level)'} @@")
-            parent = change.parent
-        if row.live is not None:
-            lines.append(f"-{change.key}: {row.live}")
-        if row.desired is not None:
-            lines.append(f"+{change.key}: {row.desired}")
-    if diff.total_fields > len(diff.fields):
-        lines.append(f"[{diff.total_fields - len(diff.fields)} more changed fields not shown]")
+def _field_lines(row: m.FieldChangeRow, change: FieldChange, parent: str | None) -> list[str]:
+    lines = [f"@@ {change.parent or '(top level)'} @@"] if change.parent != parent else []
+    if row.live is not None:
+        lines.append(f"-{change.key}: {row.live}")
+    if row.desired is not None:
+        lines.append(f"+{change.key}: {row.desired}")
     return lines
 
 
-def _describe(diff: m.ResourceDiff, shown: list[FieldChange]) -> list[str]:
+def _size(lines: list[str]) -> int:
+    return sum(len(line.encode()) + 1 for line in lines)
+
+
+def _describe(diff: m.ResourceDiff, shown: list[FieldChange], budget: int) -> tuple[list[str], bool]:
+    """The resource in at most `budget` bytes: what differs, then its changes as unified-diff hunks, one per
+    parent path; (lines, whether something was left out). Fields that do not fit are dropped from `diff`
+    too, so its structured rows and the text show the same."""
     ref = _ref(diff.model_dump())
     if diff.change == "create":
-        return [f"{ref}: in Git but missing live; a sync creates it"]
+        return [f"{ref}: in Git but missing live; a sync creates it"], False
     if diff.change == "prune":
-        return [f"{ref}: live but no longer in Git (requires pruning); a sync with prune deletes it"]
+        return [f"{ref}: live but no longer in Git (requires pruning); a sync with prune deletes it"], False
     if not diff.total_fields:
-        return [f"{ref}: Argo CD reports a difference only in fields this view leaves out (metadata, status)"]
+        return [
+            f"{ref}: Argo CD reports a difference only in fields this view leaves out (metadata, status)"
+        ], False
     secret = " (Secret values masked)" if not diff.group and diff.kind == "Secret" else ""
     noun = "field differs" if diff.total_fields == 1 else "fields differ"
-    return [f"{ref}: {diff.total_fields} {noun}{secret}", *_hunks(diff, shown)]
+    lines = [f"{ref}: {diff.total_fields} {noun}{secret}"]
+    used, parent, kept = _size(lines), None, 0
+    for row, change in zip(diff.fields, shown, strict=True):
+        more = _field_lines(row, change, parent)
+        if used + _size(more) > budget:
+            break
+        lines += more
+        used += _size(more)
+        parent, kept = change.parent, kept + 1
+    diff.fields = diff.fields[:kept]
+    if diff.total_fields > kept:
+        lines.append(f"[{diff.total_fields - kept} more changed fields not shown; filter by kind and name]")
+    cut = any(CUT_MARK in (r.live or "") or CUT_MARK in (r.desired or "") for r in diff.fields)
+    return lines, cut or diff.total_fields > kept
 
 
 async def get_diff(call: Call, args: m.GetDiffArgs) -> tuple[BaseModel, str]:
@@ -142,13 +156,23 @@ async def get_diff(call: Call, args: m.GetDiffArgs) -> tuple[BaseModel, str]:
             "(- live, + desired: what a sync would set)."
         )
     lines = [header]
+    budget = call.settings.mcp_max_result_bytes - 300  # room for the notes
+    shown_diffs: list[m.ResourceDiff] = []
+    truncated = False
     for diff, shown in found[:_MAX_RESOURCES]:
-        lines += _describe(diff, shown)
+        more, cut = _describe(diff, shown, budget - _size(lines))
+        if _size(more) > budget - _size(lines):
+            break
+        lines += more
+        shown_diffs.append(diff)
+        truncated |= cut
+    if len(shown_diffs) < len(diffs):
+        rest = [_ref(d.model_dump()) for d in diffs[len(shown_diffs) :]]
+        names = ", ".join(rest[:20]) + (", …" if len(rest) > 20 else "")
+        lines.append(f"[{len(rest)} more differing resources not shown: {names}; filter by kind or name]")
+        truncated = True
     text, cut = shaping.cap_bytes("\n".join(lines), call.settings.mcp_max_result_bytes)
     result = m.Diff(
-        application=args.application,
-        resources=diffs[:_MAX_RESOURCES],
-        in_sync=in_sync,
-        truncated=cut or len(diffs) > _MAX_RESOURCES or any(d.total_fields > len(d.fields) for d in diffs),
+        application=args.application, resources=shown_diffs, in_sync=in_sync, truncated=truncated or cut
     )
     return result, text

@@ -3,9 +3,12 @@ that answer these, in memory, against the Argo CD simulator."""
 
 from __future__ import annotations
 
-import pytest
+import json
 
-from tests.mcp_server.support import connect, error, ok, text
+import pytest
+from starlette.responses import Response
+
+from tests.mcp_server.support import argocd_stub, connect, error, ok, text
 
 pytestmark = pytest.mark.anyio
 
@@ -196,3 +199,43 @@ async def test_a_missing_applicationset_is_reported_not_found(argocd_url: str) -
     async with connect(argocd_url) as client:
         message = error(await client.call_tool("get_applicationset", {"applicationset": "nope"}))
     assert "Not found: there is no ApplicationSet 'nope'" in message
+
+
+def _big_drift(keys: int, value_bytes: int) -> dict[str, object]:
+    """Argo CD's managed-resources answer: a ConfigMap of `keys` keys of `value_bytes` each, all changed."""
+    live = {f"k{i:05d}": "a" * value_bytes for i in range(keys)}
+    desired = {f"k{i:05d}": "b" * value_bytes for i in range(keys)}
+
+    def state(data: dict[str, str]) -> str:
+        obj = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "big", "namespace": "x"}}
+        return json.dumps({**obj, "data": data})
+
+    item = {
+        "kind": "ConfigMap",
+        "namespace": "x",
+        "name": "big",
+        "targetState": state(desired),
+        "liveState": state(live),
+        "normalizedLiveState": state(live),
+        "predictedLiveState": state(desired),
+        "modified": True,
+    }
+    return {"items": [item]}
+
+
+@pytest.mark.parametrize(("keys", "value_bytes"), [(2048, 1024), (1, 2 << 20)])
+async def test_a_two_mebibyte_drift_is_capped_and_says_what_it_left_out(keys: int, value_bytes: int) -> None:
+    answer = json.dumps(_big_drift(keys, value_bytes))
+    with argocd_stub(lambda _: Response(answer, media_type="application/json")) as url:
+        async with connect(url) as client:
+            result = await client.call_tool("get_diff", {"application": "big"})
+    data, body = ok(result), text(result)
+    assert data["truncated"] is True
+    assert len(body.encode()) <= 16384
+    (diff,) = data["resources"]
+    assert diff["total_fields"] == keys
+    if keys > 1:
+        left_out = keys - len(diff["fields"])
+        assert f"[{left_out} more changed fields not shown; filter by kind and name]" in body
+    else:
+        assert "more bytes]" in body  # the one value, cut with its size stated
