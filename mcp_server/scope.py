@@ -16,7 +16,8 @@ __all__ = ["HEADER", "TOOLS_OUTSIDE_SCOPE", "Scope", "ScopeError", "sign_scope",
 HEADER = "X-Assistant-Scope"
 # Before a scoped call Argo CD's proxy has checked only `applications, get` on the app for the user; reading
 # logs needs `logs, get` as well, which nobody checked, so logs are never read with the service credential.
-TOOLS_OUTSIDE_SCOPE = frozenset({"get_logs"})
+# ApplicationSets are not the application (and need `applicationsets, get`): refused under a scope too.
+TOOLS_OUTSIDE_SCOPE = frozenset({"get_logs", "list_applicationsets", "get_applicationset"})
 _VERSION = "v1"
 _MAX_LEN = 2048
 

@@ -251,3 +251,14 @@ async def test_stdio_transport_uses_argocd_token(argocd_url: str) -> None:
             result = await client.call_tool("list_applications", {})
     assert "argocd/checkout" in text(result)
     assert "billing" not in text(result)
+
+
+async def test_a_scoped_call_reads_no_applicationsets(mcp_url: str) -> None:
+    headers = {
+        "Authorization": f"Bearer {SERVICE}",
+        "X-Assistant-Scope": sign_scope("argocd", "checkout", KEY),
+    }
+    listed = await _call(mcp_url, headers, "list_applicationsets", {})
+    one = await _call(mcp_url, headers, "get_applicationset", {"applicationset": "team-a-services"})
+    assert "limited to application 'argocd/checkout'" in error(listed)
+    assert "limited to application 'argocd/checkout'" in error(one)
