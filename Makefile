@@ -13,12 +13,13 @@ EXT_BUILD   := extension/dist/.built
 CHROMIUM    := /usr/bin/chromium
 PIP         := -m pip install --quiet --disable-pip-version-check
 
-.PHONY: help install test demo bench lint typecheck pytest extension-test e2e chromium clean
+.PHONY: help install test demo bench eval lint typecheck pytest extension-test e2e chromium clean
 
 help:
 	@echo "make demo   install what is needed, start the whole stack, print the URL"
 	@echo "make test   install what is needed, run every check"
 	@echo "make bench  run the benchmarks (ratios measured side by side)"
+	@echo "make eval   ask every failure scenario through the whole stack (MODEL_URL=… MODEL_ID=… for a real model)"
 
 # --- installs -------------------------------------------------------------------------------------
 $(STAMP): pyproject.toml scripts/find-python.sh
@@ -79,6 +80,10 @@ test: lint typecheck extension-test pytest e2e
 # Ratios measured side by side in one run; each script appends a dated row to bench/RESULTS.md.
 bench: $(STAMP) $(LS_STAMP) $(PEERS_STAMP)
 	$(PY) -m bench.run_all
+
+# Every failure scenario of eval/scenarios through the whole stack: bench/EVAL.md and a row in RESULTS.md.
+eval: $(STAMP) $(LS_STAMP)
+	$(PY) -m bench.eval
 
 demo: $(STAMP) $(LS_STAMP) $(EXT_BUILD)
 	$(VENV)/bin/argocd-assistant demo

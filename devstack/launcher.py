@@ -65,6 +65,7 @@ class StackOptions:
     # user's session); "scoped" serves other clients of the proxy route that send no token
     identity_modes: tuple[str, ...] = ("cookie", "bearer", "pasted", "browser", "scoped")
     log_dir: Path = ROOT / ".devstack" / "logs"
+    scenarios_dir: Path | None = None  # evaluation scenarios the simulator adds to its world (eval/scenarios)
     ready_timeout: float = 60.0
     llamastack_python: Path = field(
         default_factory=lambda: Path(
@@ -216,6 +217,8 @@ class Stack:
             sim_argv += ["--extensions-dir", extensions_dir]
         if direct_extensions_dir:
             sim_argv += ["--route-extensions-dir", f"direct={direct_extensions_dir}"]
+        if opts.scenarios_dir is not None:
+            sim_argv += ["--scenarios", str(opts.scenarios_dir)]
         services.append(_Service("argocd", sim_argv, "/healthz", {}))
 
         services.append(
@@ -405,6 +408,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=",".join(StackOptions.identity_modes),
         help="relay identity modes, comma-separated (e.g. cookie,bearer,pasted: no scoped service mode)",
     )
+    up.add_argument(
+        "--scenarios", type=Path, metavar="DIR", help="add the evaluation scenarios of DIR to the simulator"
+    )
     raw = sys.argv[1:] if argv is None else list(argv)
     if not raw or (raw[0].startswith("-") and raw[0] not in ("-h", "--help")):
         raw = ["up", *raw]  # `argocd-assistant demo --react 16` means `up --react 16`
@@ -420,6 +426,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         relay=False if args.no_relay else None,
         react=args.react,
         identity_modes=tuple(m.strip() for m in args.identity_modes.split(",") if m.strip()),
+        scenarios_dir=args.scenarios,
     )
     previous = signal.signal(signal.SIGTERM, _raise_stop), signal.signal(signal.SIGINT, _raise_stop)
     try:

@@ -20,6 +20,12 @@ _GOOD_STATUS = ("Synced", "Pruned", "PruneSkipped", "")
 _GOOD_HOOK_PHASE = ("Succeeded", "")
 
 
+def _tidy(text: str) -> str:
+    """A message without its blank lines and trailing spaces (Kyverno's denial is blank-line separated), so a
+    multi-line message reads as a few lines."""
+    return "\n".join(line.rstrip() for line in text.splitlines() if line.strip())
+
+
 def _operation_message(status: Mapping[str, Any]) -> str:
     state = status.get("operationState")
     return str(state.get("message") or "") if isinstance(state, Mapping) else ""
@@ -36,7 +42,7 @@ def conditions_of(status: Mapping[str, Any]) -> list[str]:
         message = str(c.get("message", ""))
         if repeated and message.endswith(repeated) and len(message) > len(repeated):
             message = message[: -len(repeated)] + "(the last sync's message, below)"
-        out.append(redact(f"{c.get('type', '')}: {message}")[:_MESSAGE_CHARS])
+        out.append(_tidy(redact(f"{c.get('type', '')}: {message}"))[:_MESSAGE_CHARS])
     return out
 
 
@@ -69,30 +75,37 @@ def operation_of(status: Mapping[str, Any]) -> m.Operation | None:
         revision = ",".join(str(r) for r in revisions)
     phase = str(state.get("phase", ""))
     results = [r for r in sync_result.get("resources") or [] if isinstance(r, Mapping)]
+    failed_results = [r for r in results if _failed(r)][:_MAX_FAILED]
+    messages = [_tidy(redact(str(r.get("message") or ""))) for r in failed_results]
+    # Argo CD repeats a failed resource's message in the operation's: said once, found on the whole texts
+    # (cut first, a long message no longer matches)
+    message = _tidy(redact(str(state.get("message", ""))))
+    for r, text in zip(failed_results, messages, strict=True):
+        if len(text) > 40 and text in message:
+            message = message.replace(text, f"(see {r.get('kind', '')} {r.get('name', '')} below)")
     failed = [
         m.SyncResult(
             kind=str(r.get("kind", "")),
             namespace=str(r.get("namespace") or ""),
             name=str(r.get("name", "")),
             status=str(r.get("status") or ""),
-            message=redact(str(r.get("message") or ""))[:_MESSAGE_CHARS],
+            message=text[:_MESSAGE_CHARS],
             hook_type=str(r.get("hookType") or ""),
             hook_phase=str(r.get("hookPhase") or ""),
             sync_phase=str(r.get("syncPhase") or ""),
         )
-        for r in results
-        if _failed(r)
+        for r, text in zip(failed_results, messages, strict=True)
     ]
     return m.Operation(
         phase=phase,
-        message=redact(str(state.get("message", "")))[:_MESSAGE_CHARS],
+        message=message[:_MESSAGE_CHARS],
         started_at=str(state.get("startedAt", "")),
         finished_at=str(state.get("finishedAt") or ""),
         revision=str(revision),
         initiated_by=_initiator(operation.get("initiatedBy")),
         retry_count=int(state.get("retryCount") or 0),
         retry_limit=int((operation.get("retry") or {}).get("limit") or 0),
-        failed=failed[:_MAX_FAILED],
+        failed=failed,
         results=len(results),
     )
 
@@ -111,11 +124,7 @@ def format_operation(op: m.Operation) -> list[str]:
     when = f"{op.started_at}..{op.finished_at}" if op.finished_at else f"started {op.started_at}"
     by = f" by {op.initiated_by}" if op.initiated_by else ""
     retry = f", retried {op.retry_count} of {op.retry_limit}" if op.retry_limit else ""
-    message = op.message
-    for r in op.failed:  # Argo CD repeats a failed resource's message in the operation's: say it once
-        if len(r.message) > 40 and r.message in message:
-            message = message.replace(r.message, f"(see {r.kind} {r.name} below)")
-    lines = [f"Last sync: {op.phase} {when} rev {op.revision[:12]}{by}{retry}: {message}"]
+    lines = [f"Last sync: {op.phase} {when} rev {op.revision[:12]}{by}{retry}: {op.message}"]
     if op.failed:
         lines.append(f"Failed or unfinished ({len(op.failed)} of {op.results} results):")
         lines += [_result_line(r) for r in op.failed]

@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mcp_server.field_owners import Segment
 from mcp_server.shaping import LAST_APPLIED, redact
 
 __all__ = ["ABSENT", "CUT_MARK", "MASKED", "FieldChange", "changes", "clean_state", "render_value"]
@@ -56,6 +57,7 @@ class FieldChange:
     key: str  # the field's own segment: `replicas`, `[api]` (a named list item), `[0]`
     live: Any  # ABSENT when the field is not in the live object
     desired: Any  # ABSENT when a sync would remove it
+    trail: tuple[Segment, ...] = ()  # the path as segments, to look its writer up in managedFields
 
     @property
     def path(self) -> str:
@@ -89,7 +91,9 @@ def _named(items: list[Any]) -> dict[str, Any] | None:
     return by_name if len(by_name) == len(items) else None
 
 
-def _walk(parent: str, key: str, live: Any, desired: Any, subset: bool) -> Iterator[FieldChange]:
+def _walk(
+    parent: str, key: str, trail: tuple[Segment, ...], live: Any, desired: Any, subset: bool
+) -> Iterator[FieldChange]:
     if live == desired:
         return
     path = _join(parent, key)
@@ -97,21 +101,23 @@ def _walk(parent: str, key: str, live: Any, desired: Any, subset: bool) -> Itera
         for k in [*desired, *(k for k in live if k not in desired)]:
             if subset and k not in desired:
                 continue  # compared with the bare Git manifest: what only the live object has is not drift
-            yield from _walk(path, _segment(k), live.get(k, ABSENT), desired.get(k, ABSENT), subset)
+            sub = (*trail, ("f", str(k)))
+            yield from _walk(path, _segment(k), sub, live.get(k, ABSENT), desired.get(k, ABSENT), subset)
         return
     if isinstance(live, list) and isinstance(desired, list):
         live_named, desired_named = _named(live), _named(desired)
         if live_named is not None and desired_named is not None:
             for n in [*desired_named, *(n for n in live_named if n not in desired_named)]:
+                item = (*trail, ("k", n))
                 yield from _walk(
-                    path, f"[{n}]", live_named.get(n, ABSENT), desired_named.get(n, ABSENT), subset
+                    path, f"[{n}]", item, live_named.get(n, ABSENT), desired_named.get(n, ABSENT), subset
                 )
             return
         if len(live) == len(desired):
             for i, (a, b) in enumerate(zip(live, desired, strict=True)):
-                yield from _walk(path, f"[{i}]", a, b, subset)
+                yield from _walk(path, f"[{i}]", (*trail, ("i", str(i))), a, b, subset)
             return
-    yield FieldChange(parent, key, live, desired)
+    yield FieldChange(parent, key, live, desired, trail)
 
 
 def changes(
@@ -122,7 +128,8 @@ def changes(
     for key in [*desired, *(k for k in live if k not in desired)]:
         if subset and key not in desired:
             continue
-        yield from _walk("", _segment(key), live.get(key, ABSENT), desired.get(key, ABSENT), subset)
+        top: tuple[Segment, ...] = (("f", str(key)),)
+        yield from _walk("", _segment(key), top, live.get(key, ABSENT), desired.get(key, ABSENT), subset)
 
 
 def _cut(text: str, max_bytes: int) -> str:

@@ -31,11 +31,9 @@ __all__ = ["AppState", "build_http_app", "build_server", "selected_tools"]
 log = logging.getLogger("mcp_server")
 
 INSTRUCTIONS = (
-    "Tools to inspect Argo CD applications with the caller's own Argo CD permissions. Start with "
-    "get_application or get_resource_tree, then get_events, get_manifest and get_logs for the failing "
-    "resource. OutOfSync: get_diff; a failed sync: get_application names what failed; what changed and "
-    "who: get_history; ApplicationSets: list_applicationsets. Everything is read-only; outputs are capped "
-    "and say when they were cut."
+    "Read-only Argo CD tools, run with the caller's own permissions. Start with get_application, then "
+    "get_resource_tree, get_events, get_logs or get_manifest for the failing resource; get_diff when "
+    "OutOfSync; get_history for what changed. Outputs are capped and say when they were cut."
 )
 
 
@@ -81,7 +79,7 @@ def _make_tool(spec: ToolSpec, settings: Settings) -> Tool:
         name=spec.name,
         title=spec.title,
         description=spec.description,
-        parameters=spec.args.model_json_schema(by_alias=True),
+        parameters=spec.input_schema,
         fn_metadata=metadata,
         is_async=True,
         context_kwarg="ctx",

@@ -163,10 +163,44 @@ def _drop_empty(value: Any) -> Any:
     return value
 
 
+def _is_pod(obj: Mapping[str, Any]) -> bool:
+    return obj.get("kind") == "Pod" and str(obj.get("apiVersion", "v1")) == "v1"
+
+
+def _same_condition(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    return all(a.get(k) == b.get(k) for k in ("status", "reason", "message"))
+
+
+def _trim_pod_status(status: dict[str, Any]) -> None:
+    """What a Pod's status says that a reader needs: its True conditions (PodScheduled, Initialized,
+    PodReadyToStartContainers, ContainersReady, Ready) go, so do ContainersReady when Ready says the same and
+    hostIPs/podIPs when they only repeat hostIP/podIP."""
+    conditions = status.get("conditions")
+    if isinstance(conditions, list):
+        kept = [c for c in conditions if not (isinstance(c, dict) and c.get("status") == "True")]
+        ready = next((c for c in kept if isinstance(c, dict) and c.get("type") == "Ready"), None)
+        if ready is not None:
+            kept = [
+                c
+                for c in kept
+                if not (
+                    isinstance(c, dict) and c.get("type") == "ContainersReady" and _same_condition(c, ready)
+                )
+            ]
+        if kept:
+            status["conditions"] = kept
+        else:
+            del status["conditions"]
+    for many, one in (("hostIPs", "hostIP"), ("podIPs", "podIP")):
+        if status.get(many) == [{"ip": status.get(one)}]:
+            del status[many]
+
+
 def clean_manifest(obj: Mapping[str, Any]) -> dict[str, Any]:
     """A copy without managedFields, the last-applied annotation, write-noise metadata, empty fields and
-    what Kubernetes fills in by default (`k8s_defaults`); Secret `data`/`stringData` values masked (again:
-    Argo CD's own masking is not relied upon)."""
+    what Kubernetes fills in by default (`k8s_defaults`); owner references as apiVersion, kind and name (and
+    `controller: false`); a Pod's status without what repeats or says all is well (`_trim_pod_status`);
+    Secret `data`/`stringData` values masked (again: Argo CD's own masking is not relied upon)."""
     # _drop_empty copies every container (much cheaper than copy.deepcopy); what the cleaning below empties
     # is dropped by hand.
     out: dict[str, Any] = _drop_empty(dict(obj))
@@ -185,6 +219,9 @@ def clean_manifest(obj: Mapping[str, Any]) -> dict[str, Any]:
         for ref in meta.get("ownerReferences") or []:
             if isinstance(ref, dict):
                 ref.pop("uid", None)
+                ref.pop("blockOwnerDeletion", None)
+                if ref.get("controller") is True:
+                    del ref["controller"]
     status = out.get("status")
     if isinstance(status, dict):
         for key in ("containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses"):
@@ -192,6 +229,14 @@ def clean_manifest(obj: Mapping[str, Any]) -> dict[str, Any]:
                 if isinstance(cs, dict):
                     for noisy in _NOISY_CONTAINER_STATUS:
                         cs.pop(noisy, None)
+                    for state in (cs.get("state"), cs.get("lastState")):  # {terminated: {containerID: …}}
+                        for detail in (state or {}).values() if isinstance(state, dict) else ():
+                            if isinstance(detail, dict):
+                                detail.pop("containerID", None)
+        if _is_pod(out):
+            _trim_pod_status(status)
+            if not status:
+                del out["status"]
     drop_defaults(out)
     if _is_secret(out):
         for key in ("data", "stringData"):

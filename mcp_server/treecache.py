@@ -3,8 +3,9 @@
 get_manifest, get_events and get_logs look a resource up in the tree (its group, namespace, uid) before the
 call that returns data; an agent asks several of them about one application within seconds, so the tree is
 kept briefly. Safety: the key holds a SHA-256 of the caller's token (never the token), so one caller is never
-served a tree fetched with another's; only the identities of the nodes are kept (no health messages, no
-info); and the call that returns data is always made with the caller's token, so Argo CD checks RBAC on it.
+served a tree fetched with another's; only the identities of the nodes and how they relate are kept (parent
+links, health status, a pod's labels and a Service's selector: no health messages, no info); and the call
+that returns data is always made with the caller's token, so Argo CD checks RBAC on it.
 """
 
 from __future__ import annotations
@@ -17,8 +18,11 @@ from typing import Any
 
 __all__ = ["TreeCache"]
 
-# What _find_node needs of a node; the rest of a tree is left out of the cache.
+# What finding a node needs of it, and finding a workload's or a Service's pods (`tools.pods`); the rest of a
+# tree is left out of the cache.
 _NODE_FIELDS = ("kind", "group", "version", "namespace", "name", "uid")
+_REF_FIELDS = ("kind", "group", "namespace", "name", "uid")
+_NETWORKING_FIELDS = ("labels", "targetLabels")
 
 Key = tuple[str, str, str, str]
 
@@ -57,11 +61,7 @@ class TreeCache:
 
     def put(self, key: Key, tree: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Keeps the node identities of `tree` (a resource-tree answer); returns them."""
-        nodes = [
-            {f: n.get(f) for f in _NODE_FIELDS if n.get(f) is not None}
-            for n in (tree.get("nodes") or [])
-            if isinstance(n, Mapping)
-        ]
+        nodes = [_slim(n) for n in (tree.get("nodes") or []) if isinstance(n, Mapping)]
         if self.ttl <= 0 or len(nodes) > self.max_nodes:
             return nodes
         self._entries[key] = (self._clock() + self.ttl, nodes)
@@ -72,3 +72,23 @@ class TreeCache:
 
     def forget(self, key: Key) -> None:
         self._entries.pop(key, None)
+
+
+def _slim(node: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {f: node.get(f) for f in _NODE_FIELDS if node.get(f) is not None}
+    parents = [
+        {f: ref.get(f) for f in _REF_FIELDS if ref.get(f) is not None}
+        for ref in node.get("parentRefs") or []
+        if isinstance(ref, Mapping)
+    ]
+    if parents:
+        out["parentRefs"] = parents
+    health = node.get("health")
+    if isinstance(health, Mapping) and health.get("status"):
+        out["health"] = {"status": health["status"]}
+    networking = node.get("networkingInfo")
+    if isinstance(networking, Mapping):
+        kept = {f: networking[f] for f in _NETWORKING_FIELDS if isinstance(networking.get(f), Mapping)}
+        if kept:
+            out["networkingInfo"] = kept
+    return out

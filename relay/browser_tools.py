@@ -50,7 +50,7 @@ def function_tools(allowed: list[str]) -> list[dict[str, Any]]:
             "type": "function",
             "name": spec.name,
             "description": spec.description,
-            "parameters": spec.args.model_json_schema(by_alias=True),
+            "parameters": spec.input_schema,
         }
         for name in allowed
         if (spec := _SPECS.get(name)) is not None

@@ -240,8 +240,10 @@ def _sections(
     if context.manifest is not None:
         objects = _parse_manifest(context.manifest)
         status = _application_status(objects, request)
-        if status is not None:
+        if status is not None and objects is not None:
             sections.append(("application status", cap_bytes(status, budget)[0]))
+            # its status (resources, history, the operation again) is what the block above sums up
+            objects = [{k: v for k, v in objects[0].items() if k != "status"}]
         text, cut = _manifest_text(objects, context.manifest, budget)
         sections.append(("manifest", text))
         truncated["manifest"] = cut

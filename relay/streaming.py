@@ -95,6 +95,7 @@ class ChatStream:
     _base_params: dict[str, Any] | None = None
     _trees: TreeCache | None = None
     _app_key: str = field(default="", init=False)
+    _offered: list[str] = field(default_factory=list, init=False)
     _old_handle: str | None = field(default=None, init=False)
     _scrubber_cache: Scrubber | None = field(default=None, init=False)
 
@@ -102,6 +103,20 @@ class ChatStream:
         if self.request is not None:
             self._app_key = app_key(self.request, self.state.config.argocd.namespace)
             self._old_handle = self.request.conversation
+        self._offered = self._tools_offered(self.request)
+
+    def _tools_offered(self, request: ChatRequest | None) -> list[str]:
+        """The allowed tools this question gets: a scope never reads what its check did not cover, and a
+        resource's tab leaves out the tools only the Application's own tab needs."""
+        mcp = self.state.config.mcp
+        res = request.resource if request is not None else None
+        on_resource = res is not None and (res.kind, res.group) != ("Application", "argoproj.io")
+        return [
+            tool
+            for tool in mcp.allowed_tools
+            if (self.identity.scope_header is None or tool not in TOOLS_OUTSIDE_SCOPE)
+            and not (on_resource and tool in mcp.app_tab_only_tools)
+        ]
 
     # -- helpers --------------------------------------------------------------------------------------
 
@@ -142,7 +157,7 @@ class ChatStream:
 
     def _tools(self) -> list[dict[str, Any]]:
         if self._browser:
-            return self.state.function_tools()
+            return [tool for tool in self.state.function_tools() if tool["name"] in self._offered]
         return [self._mcp_tool()]
 
     def _mcp_tool(self) -> dict[str, Any]:
@@ -151,11 +166,7 @@ class ChatStream:
             "type": "mcp",
             "server_label": mcp.server_label,
             "authorization": self.identity.token,
-            "allowed_tools": [
-                tool
-                for tool in mcp.allowed_tools
-                if self.identity.scope_header is None or tool not in TOOLS_OUTSIDE_SCOPE
-            ],
+            "allowed_tools": self._offered,
             "require_approval": "never",
         }
         if mcp.connector_id is not None:
@@ -279,7 +290,7 @@ class ChatStream:
                 timeout=limits.browser_read_timeout_seconds,
                 max_bytes=limits.browser_read_max_bytes,
             )
-            allowed = self.state.config.mcp.allowed_tools
+            allowed = self._offered
             output = await run_function_call(
                 call.name,
                 call.arguments,

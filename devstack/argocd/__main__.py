@@ -40,6 +40,11 @@ def main(argv: list[str] | None = None) -> None:
         metavar="ROUTE=DIR",
         help="devstack only: /extensions.js?route=ROUTE serves DIR instead of --extensions-dir (repeatable)",
     )
+    parser.add_argument(
+        "--scenarios",
+        metavar="DIR",
+        help="devstack only: add the evaluation scenarios of DIR (eval/scenarios) to the demo world",
+    )
     args = parser.parse_args(argv)
     config = SimulatorConfig(
         extension_url=args.extension_url,
@@ -48,6 +53,7 @@ def main(argv: list[str] | None = None) -> None:
         static_dir=args.static_dir,
         extensions_dir=args.extensions_dir,
         route_extensions_dirs=dict(args.route_extensions_dir),
+        scenarios_dir=args.scenarios,
     )
     uvicorn.run(create_app(config), host=args.host, port=args.port, log_level="warning")
 

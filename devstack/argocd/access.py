@@ -1,6 +1,7 @@
 """Finding an application as Argo CD's getAppEnforceRBAC does.
 
-Without `project` a forbidden and a missing app both answer 403 (existence is hidden); with it, 404."""
+Without `project` a forbidden and a missing app both answer 403 (existence is hidden); with it, 404.
+Every lookup goes through the instance's world (`world_of`): the default one, or it extended by scenarios."""
 
 from __future__ import annotations
 
@@ -9,7 +10,13 @@ from starlette.requests import Request
 from devstack.argocd.errors import app_not_found, permission_denied
 from devstack.argocd.rbac import Enforcer
 from devstack.argocd.tokens import Claims
-from devstack.argocd.world import ARGOCD_NAMESPACE, ENABLED_NAMESPACES, App, find_app
+from devstack.argocd.world import ARGOCD_NAMESPACE, DEFAULT_WORLD, ENABLED_NAMESPACES, App, World
+
+
+def world_of(request: Request) -> World:
+    """The world this simulator instance serves (`app.state.world`, set by create_app)."""
+    world: World = getattr(request.app.state, "world", DEFAULT_WORLD)
+    return world
 
 
 def rbac_name(project: str, namespace: str, name: str) -> str:
@@ -26,7 +33,7 @@ def get_app(enforcer: Enforcer, claims: Claims, request: Request, name: str, act
         subjects, "applications", action, rbac_name(project, namespace, name)
     ):
         raise permission_denied()
-    app = find_app(name, namespace) if namespace in ENABLED_NAMESPACES else None
+    app = world_of(request).find_app(name, namespace) if namespace in ENABLED_NAMESPACES else None
     if app is None:
         raise app_not_found(name) if project else permission_denied()
     if not enforcer.enforce(subjects, "applications", action, app.rbac_name()):

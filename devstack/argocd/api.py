@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from devstack.argocd import kube, world
-from devstack.argocd.access import get_app
+from devstack.argocd.access import get_app, world_of
 from devstack.argocd.auth import authenticate, claims_or_none, request_token
 from devstack.argocd.errors import INVALID_ARGUMENT, NOT_FOUND, UNAUTHENTICATED, ApiError
 from devstack.argocd.fields import filter_fields, parse_fields
@@ -125,7 +125,7 @@ async def list_applications(request: Request) -> Response:
     name = query.get("name", "")
     items = [
         world.application(app)
-        for app in sorted(world.APPS, key=lambda a: a.name)
+        for app in sorted(world_of(request).apps, key=lambda a: a.name)
         if (not namespace or app.namespace == namespace)
         and app.namespace in world.ENABLED_NAMESPACES
         and enforcer_of(request).enforce(claims.subjects, "applications", "get", app.rbac_name())

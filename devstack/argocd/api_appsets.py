@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from devstack.argocd import world
+from devstack.argocd.access import world_of
 from devstack.argocd.api import api_errors, enforcer_of
 from devstack.argocd.auth import authenticate
 from devstack.argocd.errors import NOT_FOUND, PERMISSION_DENIED, UNKNOWN, ApiError
@@ -32,7 +33,7 @@ async def list_applicationsets(request: Request) -> Response:
     projects = query.getlist("projects")
     items = [
         appset.body
-        for appset in sorted(world.APPSETS, key=lambda a: a.name)
+        for appset in sorted(world_of(request).appsets, key=lambda a: a.name)
         if (not namespace or appset.namespace == namespace)
         and appset.namespace in world.ENABLED_NAMESPACES
         and matches(appset.labels)
@@ -49,7 +50,7 @@ async def get_applicationset(request: Request) -> Response:
     namespace = request.query_params.get("appsetNamespace", "") or world.ARGOCD_NAMESPACE
     if namespace not in world.ENABLED_NAMESPACES:
         raise ApiError(UNKNOWN, f"namespace '{namespace}' is not permitted")
-    appset = world.find_appset(name, namespace)
+    appset = world_of(request).find_appset(name, namespace)
     if appset is None:
         raise ApiError(
             NOT_FOUND, f'error getting ApplicationSet: applicationset.argoproj.io "{name}" not found'

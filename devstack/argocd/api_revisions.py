@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from devstack.argocd import world_git
-from devstack.argocd.access import get_app
+from devstack.argocd.access import get_app, world_of
 from devstack.argocd.api import api_errors, enforcer_of
 from devstack.argocd.auth import authenticate
 from devstack.argocd.errors import INTERNAL, UNKNOWN, ApiError
@@ -79,7 +79,7 @@ async def revision_metadata(request: Request) -> Response:
             "git fetch origin --tags --force --prune",
             f"fatal: repository '{source['repoURL']}/' not found",
         )
-    commit = world_git.find_commit(revision)
+    commit = world_of(request).find_commit(revision)
     if commit is None:
         stderr = (
             f"fatal: remote error: upload-pack: not our ref {revision.lower()}"

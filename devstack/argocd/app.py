@@ -15,6 +15,8 @@ from devstack.argocd import api, proxy, static
 from devstack.argocd.config import SimulatorConfig
 from devstack.argocd.rbac import Enforcer
 from devstack.argocd.requestlog import RequestLog, RequestLogMiddleware
+from devstack.argocd.scenarios import load_world
+from devstack.argocd.world import DEFAULT_WORLD
 
 
 def create_app(config: SimulatorConfig | None = None) -> Starlette:
@@ -47,6 +49,8 @@ def create_app(config: SimulatorConfig | None = None) -> Starlette:
         routes=routes, lifespan=lifespan, middleware=[Middleware(RequestLogMiddleware, log=request_log)]
     )
     app.state.enforcer = Enforcer()
+    # What this instance serves; scenarios extend a copy, never the module-level default world.
+    app.state.world = load_world(config.scenarios_dir) if config.scenarios_dir else DEFAULT_WORLD
     app.state.config = config
     app.state.request_log = request_log
     return app

@@ -15,3 +15,6 @@ class SimulatorConfig:
     # devstack only: `/extensions.js?route=NAME` serves this directory instead (one Argo CD install per
     # relay route, each with the vars file the extension installer wrote for it)
     route_extensions_dirs: dict[str, str] = field(default_factory=dict)
+    # devstack only: a directory of evaluation scenarios (eval/scenarios/*.yaml); each adds an Application
+    # (project `eval`) to the demo world of this instance only
+    scenarios_dir: str | None = None

@@ -25,6 +25,9 @@ class LogSource:
     previous: dict[str, list[Line]] = field(default_factory=dict)
     endless: bool = False
     init_containers: tuple[str, ...] = ()  # not candidates for the default container
+    # container -> what the kubelet answers for its current instance instead of lines (it never started:
+    # `container "web" in pod "…" is waiting to start: trying and failing to pull image`)
+    waiting: dict[str, str] = field(default_factory=dict)
 
     def read(
         self, pod: str, container: str, previous: bool, since_seconds: int | None, tail: int | None
@@ -43,6 +46,8 @@ class LogSource:
             if previous:
                 raise KubeLogError(f'previous terminated container "{container}" in pod "{pod}" not found')
             return _endless(since, tail)
+        if not previous and container in self.waiting:
+            raise KubeLogError(self.waiting[container])
         source = self.previous if previous else self.current
         if container not in source:
             raise KubeLogError(f'previous terminated container "{container}" in pod "{pod}" not found')

@@ -17,6 +17,7 @@ from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from devstack.argocd import world
+from devstack.argocd.access import world_of
 from devstack.argocd.auth import claims_or_none, cookie_token
 from devstack.argocd.config import SimulatorConfig
 from devstack.argocd.tokens import Claims
@@ -97,7 +98,7 @@ def _authorize(request: Request, claims: Claims | None, app_header: str, project
     if claims is None:
         return False
     namespace, _, name = app_header.partition(":")
-    app = world.find_app(name, namespace)
+    app = world_of(request).find_app(name, namespace)
     enforcer = request.app.state.enforcer
     return (
         app is not None

@@ -8,6 +8,7 @@ REPO_URL can be described through any Git app of it.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from devstack.argocd.kube import JSON, ago, rfc3339
@@ -167,12 +168,13 @@ CHARTS: dict[tuple[str, str], Chart] = {
 }
 
 
-def find_commit(revision: str) -> Commit | None:
+def find_commit(revision: str, commits: Mapping[str, Commit] | None = None) -> Commit | None:
     """The commit a full or truncated (7+ hex digits) SHA names, as `git` resolves it."""
+    commits = COMMITS if commits is None else commits
     revision = revision.lower()
     if len(revision) == 40:
-        return COMMITS.get(revision)
-    matches = [c for s, c in COMMITS.items() if s.startswith(revision)]
+        return commits.get(revision)
+    matches = [c for s, c in commits.items() if s.startswith(revision)]
     return matches[0] if len(matches) == 1 else None
 
 
@@ -190,16 +192,23 @@ def chart_details(chart: Chart) -> JSON:
 
 
 def deploy_history(
-    app: App, revisions: list[str], first_id: int, *, initiators: dict[int, str] | None = None
+    app: App,
+    revisions: list[str],
+    first_id: int,
+    *,
+    initiators: dict[int, str] | None = None,
+    commits: Mapping[str, Commit] | None = None,
 ) -> None:
     """Fills `app.history` (oldest first): each revision deployed in turn, the last one `app.synced_ago`
     seconds ago, the earlier ones some time after they were authored. `initiators` maps an index of
-    `revisions` to the user who synced it by hand (otherwise automated)."""
+    `revisions` to the user who synced it by hand (otherwise automated); `commits` are where the
+    revisions' authoring times are looked up (the world's repository by default)."""
     initiators = initiators or {}
+    commits = COMMITS if commits is None else commits
     entries: list[JSON] = []
     for i, revision in enumerate(revisions):
         last = i == len(revisions) - 1
-        commit = COMMITS.get(revision)
+        commit = commits.get(revision)
         authored = commit.age if commit else (len(revisions) - i) * 5 * DAY
         deployed = app.synced_ago if last else max(authored - 1800, app.synced_ago + 3600)
         user = initiators.get(i)

@@ -194,9 +194,13 @@ def event(
     first_ago: float = 3600,
     last_ago: float = 60,
     component: str = "kubelet",
+    host: str = "worker-2",
+    seed: str = "",
 ) -> JSON:
+    """A core/v1 Event about `involved`. `host` is the reporting kubelet's node; `seed` tells apart events
+    of the same reason about the same object (their names and uids)."""
     meta = involved["metadata"]
-    name = f"{meta['name']}.{suffix(reason + meta['name'], 16).lower()}"
+    name = f"{meta['name']}.{suffix(reason + meta['name'] + seed, 16).lower()}"
     return {
         "metadata": {
             "name": name,
@@ -215,14 +219,14 @@ def event(
         },
         "reason": reason,
         "message": message,
-        "source": {"component": component, **({"host": "worker-2"} if component == "kubelet" else {})},
+        "source": {"component": component, **({"host": host} if component == "kubelet" else {})},
         "firstTimestamp": rfc3339(ago(first_ago)),
         "lastTimestamp": rfc3339(ago(last_ago)),
         "count": count,
         "type": type_,
         "eventTime": None,
         "reportingComponent": component,
-        "reportingInstance": "worker-2" if component == "kubelet" else "",
+        "reportingInstance": host if component == "kubelet" else "",
     }
 
 

@@ -43,6 +43,7 @@ class App:
     # uid -> node health / info, and per-object sync state; targets that have no live object yet.
     health: dict[str, JSON] = field(default_factory=dict)
     info: dict[str, list[JSON]] = field(default_factory=dict)
+    networking: dict[str, JSON] = field(default_factory=dict)  # uid -> networkingInfo of a Service/Ingress
     out_of_sync: dict[str, JSON] = field(default_factory=dict)  # uid -> the desired manifest that differs
     missing: list[JSON] = field(default_factory=list)
     extraneous: set[str] = field(default_factory=set)  # uids live but no longer in Git (requires pruning)

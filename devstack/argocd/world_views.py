@@ -52,6 +52,8 @@ def node_of(app: App, obj: JSON) -> JSON:
     if obj["kind"] == "Pod" and images:
         node["images"] = images
         node["networkingInfo"] = {"labels": meta.get("labels", {})}
+    if meta["uid"] in app.networking:
+        node["networkingInfo"] = app.networking[meta["uid"]]
     return node
 
 

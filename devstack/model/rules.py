@@ -159,8 +159,12 @@ def decide(messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None) -
     if last.get("role") == "tool":
         tool, args = _tool_call_for(messages, last.get("tool_call_id"))
         result = message_text(last.get("content"))
-        follow_up = _follow_up(question, tool, result, offered, context) or _logs_after_backoff(
-            question, tool, result, offered, _target_of(args, context)
+        target = _target_of(args, context)
+        follow_up = (
+            _follow_up(question, tool, result, offered, context)
+            or _logs_after_backoff(question, tool, result, offered, target)
+            or _logs_of_failed_job(question, tool, result, offered, target)
+            or _logs_of_failed_hook(tool, result, offered, context)
         )
         if follow_up is not None and _calls_since_question(messages) < 2:
             return Reply(tool_call=follow_up)
@@ -169,7 +173,19 @@ def decide(messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None) -
     if last.get("role") == "user" and attached_logs is not None and _asks_about_logs(question):
         return Reply(text=answer_from_attached_logs(attached_logs, context))
     if last.get("role") == "user" and offered:
+        from_attached = _logs_from_attached_events(
+            question, messages, offered, context
+        ) or _from_application_status(question, messages, offered, context)
+        if from_attached is not None:
+            return from_attached
         name = choose_tool(question, offered)
+        attached_events = attached_context(messages, "events") or ""
+        # ...unless they point at another object (the claim a pending pod waits for): its events come next
+        elsewhere = "PersistentVolumeClaim" in attached_events
+        warned = "Warning" in attached_events and not elsewhere
+        if name is not None and name.endswith("get_events") and warned:
+            # the open resource's events are in front of the model already: reading them again adds nothing
+            return Reply(text=answer_from_tool(name, attached_events, context))
         if name is not None:
             tree = _find_offered("get_resource_tree", offered)
             if _needs_resource(name) and context.name is None and tree is not None:
@@ -214,7 +230,88 @@ def _logs_after_backoff(
     asks_why = re.search(r"\b(why|fail)", question.lower()) is not None
     if not (asks_why and tool.endswith("get_events")) or logs is None or found is None or not target.name:
         return None
-    return ToolCall(logs, fill_arguments(logs, offered[logs], replace(target, container=found["container"])))
+    with_container = replace(target, container=found["container"])
+    return ToolCall(logs, _tail(fill_arguments(logs, offered[logs], with_container)))
+
+
+_ASKS_WHY = re.compile(r"\b(why|fail|restart|crash|wrong|stuck|kill)", re.IGNORECASE)
+_RESTARTED = (re.compile(r"restartCount: [1-9]"), re.compile(r"lastState:\s*\{?\s*terminated"))
+_OOM = re.compile(r"reason: OOMKilled")
+_GAVE_UP = re.compile(r"BackoffLimitExceeded|reached the specified backoff limit|DeadlineExceeded")
+
+
+def _logs_from_attached_events(
+    question: str, messages: list[dict[str, Any]], offered: dict[str, dict[str, Any]], context: Context
+) -> Reply | None:
+    """The open resource's attached events already say it keeps failing: they need no second read.
+    A Pod's container killed for memory is the answer itself; otherwise its logs come next (those of the
+    instance that failed when the manifest says it restarted); a Job or CronJob that gave up: its pods'."""
+    logs = _find_offered("get_logs", offered)
+    events = attached_context(messages, "events") or ""
+    manifest = attached_context(messages, "manifest") or ""
+    kind = (context.kind or "").lower()
+    if logs is None or not _ASKS_WHY.search(question):
+        return None
+    if kind in ("job", "cronjob") and _GAVE_UP.search(events + manifest):
+        return Reply(tool_call=ToolCall(logs, _tail(fill_arguments(logs, offered[logs], context))))
+    found = _FAILED_CONTAINER.search(events)
+    if kind != "pod" or found is None:
+        return None
+    if _OOM.search(manifest):
+        return Reply(text=answer_from_tool("get_events", f"{events}\n{manifest}", context))
+    args = _tail(fill_arguments(logs, offered[logs], replace(context, container=found["container"])))
+    if all(p.search(manifest) for p in _RESTARTED) and "previous" in (offered[logs].get("properties") or {}):
+        args["previous"] = True
+    return Reply(tool_call=ToolCall(logs, args))
+
+
+def _from_application_status(
+    question: str, messages: list[dict[str, Any]], offered: dict[str, dict[str, Any]], context: Context
+) -> Reply | None:
+    """On the Application's tab the relay attached its status: a failed sync there is read, not fetched
+    again — a failed hook's logs come next, a resource the sync could not apply is the answer."""
+    status = attached_context(messages, "application status")
+    if status is None or "Last sync: Failed" not in status or "sync" not in question.lower():
+        return None
+    hook = _logs_of_failed_hook("get_application", status, offered, context)
+    if hook is not None:
+        return Reply(tool_call=hook)
+    return Reply(text=answer_from_tool("get_application", status, context))
+
+
+def _tail(args: dict[str, Any]) -> dict[str, Any]:
+    """Looking for why something crashed, the end of the log is what counts: a model asks for less."""
+    return {**args, "tail_lines": 30}
+
+
+def _logs_of_failed_job(
+    question: str, tool: str, result: str, offered: dict[str, dict[str, Any]], target: Context
+) -> ToolCall | None:
+    """Asked why a Job or a CronJob fails (or events say a Job gave up): what its pods printed comes next."""
+    logs = _find_offered("get_logs", offered)
+    job = (target.kind or "") in ("Job", "CronJob")
+    if not (tool.endswith("get_events") and logs and target.name and _ASKS_WHY.search(question)):
+        return None
+    if not (job or _GAVE_UP.search(result)):
+        return None
+    return ToolCall(logs, _tail(fill_arguments(logs, offered[logs], target)))
+
+
+_FAILED_HOOK = re.compile(
+    r"(?:PreSync|Sync|PostSync|SyncFail) hook Job (?P<ns>[\w.-]+)/(?P<name>[\w.-]+): (?:Failed|Error)"
+)
+
+
+def _logs_of_failed_hook(
+    tool: str, result: str, offered: dict[str, dict[str, Any]], context: Context
+) -> ToolCall | None:
+    """The application's last sync stopped at a hook Job: the hook's logs say why it failed."""
+    logs = _find_offered("get_logs", offered)
+    found = _FAILED_HOOK.search(result)
+    if not tool.endswith("get_application") or logs is None or found is None:
+        return None
+    hook = replace(context, kind="Job", group="batch", name=found["name"], namespace=found["ns"])
+    return ToolCall(logs, _tail(fill_arguments(logs, offered[logs], hook)))
 
 
 def _follow_up(

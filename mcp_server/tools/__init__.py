@@ -2,7 +2,8 @@
 
 `base` holds what every tool shares (the call context, the spec, scope checks, row caps), `errors` turns
 Argo CD failures into errors a model can act on, `apps`, `resources` and `logs` hold the handlers,
-`lookup` finds a resource through the tree, `catalog` is the list.
+`lookup` finds a resource through the tree, `pods` the pods of a workload or Service in it, `schema` makes
+the compact input schemas the tools publish, `catalog` is the list.
 """
 
 from __future__ import annotations

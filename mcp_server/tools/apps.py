@@ -102,6 +102,62 @@ async def list_applications(call: Call, args: m.ListApplicationsArgs) -> tuple[B
     return m.ApplicationList(applications=rows[:keep], total=len(rows), truncated=keep < len(rows)), text
 
 
+def _key(r: Mapping[str, Any] | m.SyncResult) -> tuple[str, str, str]:
+    if isinstance(r, m.SyncResult):
+        return (r.kind, r.namespace, r.name)
+    return (str(r.get("kind", "")), str(r.get("namespace") or ""), str(r.get("name", "")))
+
+
+def _needs_attention(
+    status: Mapping[str, Any], resources: list[dict[str, Any]], operation: m.Operation | None
+) -> list[str]:
+    """What to look at, failures of the last sync first: each hook that failed (a hook Job in
+    `status.resources` is named when it is Degraded, or when the last sync says it failed), each resource
+    the sync failed to apply, then the resources not Healthy or not Synced."""
+    failed = {_key(r): r for r in (operation.failed if operation else [])}
+    out: list[str] = []
+    hooks = [r for r in status.get("resources") or [] if isinstance(r, dict) and r.get("hook")]
+    named: set[tuple[str, str, str]] = set()
+    for r in hooks:
+        health = (r.get("health") or {}).get("status")
+        result = failed.get(_key(r))
+        if health not in ("Degraded", "Missing") and not (result and result.hook_type):
+            continue
+        named.add(_key(r))
+        out.append(_hook_line(_key(r), result, health))
+    for key, result in failed.items():  # a failed hook no longer listed (deleted since), or not yet
+        if result.hook_type and key not in named and result.hook_phase in ("Failed", "Error"):
+            named.add(key)
+            out.append(_hook_line(key, result, None))
+    apply_lines: list[str] = []
+    other_lines: list[str] = []
+    for r in resources:
+        h = (r.get("health") or {}).get("status")
+        result = failed.get(_key(r))
+        apply_failed = result is not None and not result.hook_type
+        if (h not in (None, "Healthy")) or r.get("status") not in (None, "Synced") or apply_failed:
+            ref = f"{r.get('kind')} {r.get('namespace') or '-'}/{r.get('name')}"
+            msg = shaping.redact(str((r.get("health") or {}).get("message") or ""))[:200]
+            line = f"{ref}: health {h or 'n/a'}, sync {r.get('status') or 'n/a'}" + (
+                f" ({msg})" if msg else ""
+            )
+            if result is not None and apply_failed:
+                apply_lines.append(line + f"; the last sync: {result.status or result.hook_phase}")
+            else:
+                other_lines.append(line)
+    return out + apply_lines + other_lines
+
+
+def _hook_line(key: tuple[str, str, str], result: m.SyncResult | None, health: Any) -> str:
+    kind, namespace, name = key
+    ref = f"{kind} {namespace or '-'}/{name}"
+    if result is not None:
+        phase = result.hook_phase or result.status or "failed"
+        line = f"{ref}: {result.hook_type} hook {phase} in the last sync"
+        return line + (f" ({result.message})" if result.message else "")
+    return f"{ref}: hook, health {health}"
+
+
 async def get_application(call: Call, args: m.GetApplicationArgs) -> tuple[BaseModel, str]:
     ns = scoped(call, args.application, args.app_namespace)
     app = await call.client.get_application(
@@ -126,15 +182,7 @@ async def get_application(call: Call, args: m.GetApplicationArgs) -> tuple[BaseM
     resources = [r for r in status.get("resources") or [] if isinstance(r, dict) and not r.get("hook")]
     by_health = Counter(str((r.get("health") or {}).get("status") or "None") for r in resources)
     by_sync = Counter(str(r.get("status") or "Unknown") for r in resources)
-    attention = []
-    for r in resources:
-        h = (r.get("health") or {}).get("status")
-        if (h not in (None, "Healthy")) or r.get("status") not in (None, "Synced"):
-            ref = f"{r.get('kind')} {r.get('namespace') or '-'}/{r.get('name')}"
-            msg = shaping.redact(str((r.get("health") or {}).get("message") or ""))[:200]
-            attention.append(
-                f"{ref}: health {h or 'n/a'}, sync {r.get('status') or 'n/a'}" + (f" ({msg})" if msg else "")
-            )
+    attention = _needs_attention(status, resources, operation)
     summary = m.ResourceSummary(
         total=len(resources),
         by_health=dict(by_health),

@@ -14,6 +14,7 @@ from mcp_server import models as m
 from mcp_server.argocd_api import ArgoCDReads
 from mcp_server.config import Settings
 from mcp_server.identity import Caller
+from mcp_server.tools.schema import input_schema
 from mcp_server.treecache import TreeCache
 
 MAX_ROWS = 300
@@ -42,6 +43,11 @@ class ToolSpec:
     output: type[BaseModel]
     annotations: ToolAnnotations
     handler: Handler
+
+    @property
+    def input_schema(self) -> dict[str, Any]:
+        """The compact schema published to callers; calls are validated with `args` in full."""
+        return input_schema(self.args)
 
 
 READ_ONLY = ToolAnnotations(

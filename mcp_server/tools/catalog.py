@@ -11,12 +11,12 @@ from mcp_server.tools.history import get_history
 from mcp_server.tools.logs import get_logs
 from mcp_server.tools.resources import get_events, get_manifest, get_resource_tree
 
+# Descriptions are short and say when to use the tool: every model call carries them (see `tools.schema`).
 TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         "list_applications",
         "List applications",
-        "List the Argo CD applications you may read, one compact row each: name, project, sync and health "
-        "status, source repo/path/revision, destination. Filter by project, label selector or app namespace.",
+        "Applications you may read: project, sync/health, source, destination. Finds exact names.",
         m.ListApplicationsArgs,
         m.ApplicationList,
         READ_ONLY,
@@ -25,9 +25,8 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         "get_application",
         "Get application status",
-        "Status of one application: sync and health (with messages), conditions, the last sync operation "
-        "with each resource or hook that failed and why, recent deployments, and its resources not Healthy "
-        "or not Synced.",
+        "Start here: sync, health, conditions, the last sync and what failed in it, resources needing "
+        "attention.",
         m.GetApplicationArgs,
         m.ApplicationDetail,
         READ_ONLY,
@@ -36,9 +35,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         "get_resource_tree",
         "Get resource tree",
-        "All live resources of an application (Deployments, ReplicaSets, Pods, ...) with health, "
-        "health message "
-        "and parent link, one line each. Optional kind and health filters, e.g. health=Degraded or kind=Pod.",
+        "Live resources (Deployment > ReplicaSet > Pod) with health and status reason: which one fails.",
         m.GetResourceTreeArgs,
         m.ResourceTree,
         READ_ONLY,
@@ -47,9 +44,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         "get_manifest",
         "Get live manifest",
-        "Live manifest (YAML) of one resource of an application, identified by kind and name, without "
-        "managedFields, other noise and the fields Kubernetes fills in with their default values (a field "
-        "that differs from its default is kept); Secret values are masked.",
+        "Live YAML of one resource: spec and status, Secret values masked.",
         m.GetManifestArgs,
         m.Manifest,
         READ_ONLY,
@@ -58,9 +53,8 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         "get_events",
         "Get events",
-        "Kubernetes events of an application (no kind/name) or of one of its resources (kind and "
-        "name), newest "
-        "first, duplicates merged with counts. Warning events usually explain failures.",
+        "Events, newest first, of the app or of one resource (kind+name); a workload's include its pods' "
+        "warnings.",
         m.GetEventsArgs,
         m.Events,
         READ_ONLY,
@@ -69,9 +63,8 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         "get_logs",
         "Get container logs",
-        "Most recent log lines of one pod (pod=) or of the pods of a workload (kind= and name=, e.g. "
-        "Deployment), optionally one container, the previous crashed instance, a time window or a text "
-        "filter. Lines are redacted and capped; default 100 lines.",
+        "Log lines of a pod, or of a workload's pods (kind+name); why a container never started; a "
+        "crash-looping one's previous run.",
         m.GetLogsArgs,
         m.Logs,
         READ_ONLY_OPEN_WORLD,
@@ -80,9 +73,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         "get_diff",
         "Get diff with Git",
-        "Why an application is OutOfSync: per resource, the fields whose live value differs from Git "
-        "(- live, + what a sync sets), after Argo CD's own normalization; resources a sync would create or "
-        "prune named. Optional kind/name/namespace/group filters. Secret values masked.",
+        "Why OutOfSync: fields where live differs from Git, resources a sync would create or prune.",
         m.GetDiffArgs,
         m.Diff,
         READ_ONLY,
@@ -91,9 +82,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         "get_history",
         "Get deployment history",
-        "What was deployed when, by whom, and what changed: the application's deployments (newest first) and "
-        "the commit (author, date, message; the chart for Helm) of the newest one, of a failed sync's "
-        "revision, or of the revision asked for.",
+        "What was deployed when and by whom, and what changed: the commit or chart.",
         m.GetHistoryArgs,
         m.History,
         READ_ONLY,
@@ -102,8 +91,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         "list_applicationsets",
         "List ApplicationSets",
-        "ApplicationSets you may read, one row each: project, generators, how many applications it "
-        "generated, and its errors (e.g. a generator failing).",
+        "ApplicationSets you may read: generators, applications generated, errors.",
         m.ListApplicationSetsArgs,
         m.ApplicationSetList,
         READ_ONLY,
@@ -112,9 +100,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         "get_applicationset",
         "Get ApplicationSet",
-        "One ApplicationSet: each generator in a line, the template's name and destination patterns, its "
-        "conditions (problems first: why an application was not generated) and the applications it "
-        "generated with their sync and health.",
+        "One ApplicationSet: generators, template, why an application was not generated.",
         m.GetApplicationSetArgs,
         m.ApplicationSetDetail,
         READ_ONLY,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from pydantic import BaseModel
@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from mcp_server import models as m
 from mcp_server import shaping
 from mcp_server.diff import ABSENT, CUT_MARK, MASKED, FieldChange, changes, clean_state, render_value
+from mcp_server.field_owners import Writer, writer_of
 from mcp_server.tools.base import Call, scoped
 
 _MAX_FIELDS = 40  # per resource
@@ -18,15 +19,31 @@ _MAX_VALUE_BYTES = 600  # per rendered value
 _MAX_RESOURCES = 300
 
 
-def _state(item: Mapping[str, Any], key: str) -> dict[str, Any] | None:
-    """One of the item's states; Argo CD sends each as a JSON string ("null" when there is none)."""
+def _raw_state(item: Mapping[str, Any], key: str) -> Any:
+    """One of the item's states as sent; Argo CD sends each as a JSON string ("null" when there is none)."""
     raw = item.get(key)
     if isinstance(raw, str):
         try:
-            raw = orjson.loads(raw)
+            return orjson.loads(raw)
         except orjson.JSONDecodeError:
             return None
-    return clean_state(raw)
+    return raw
+
+
+def _state(item: Mapping[str, Any], key: str) -> dict[str, Any] | None:
+    return clean_state(_raw_state(item, key))
+
+
+def _with_managers(item: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The live object whose managedFields say who wrote what: `liveState` (normalization may drop them)."""
+    for key in ("liveState", "normalizedLiveState"):
+        obj = _raw_state(item, key)
+        if not isinstance(obj, Mapping):
+            continue
+        meta = obj.get("metadata")
+        if isinstance(meta, Mapping) and meta.get("managedFields"):
+            return obj
+    return None
 
 
 def _ref(item: Mapping[str, Any]) -> str:
@@ -47,7 +64,7 @@ def _is_secret_data(item: Mapping[str, Any], change: FieldChange) -> bool:
     )
 
 
-def _row(item: Mapping[str, Any], change: FieldChange) -> m.FieldChangeRow:
+def _row(item: Mapping[str, Any], change: FieldChange, writer: Writer | None) -> m.FieldChangeRow:
     def show(value: Any) -> str | None:
         if value is ABSENT:
             return None
@@ -55,10 +72,20 @@ def _row(item: Mapping[str, Any], change: FieldChange) -> m.FieldChangeRow:
             return MASKED  # Argo CD masks them already; never rely on it
         return render_value(value, _MAX_VALUE_BYTES)
 
-    return m.FieldChangeRow(path=change.path, live=show(change.live), desired=show(change.desired))
+    return m.FieldChangeRow(
+        path=change.path,
+        live=show(change.live),
+        desired=show(change.desired),
+        changed_by=writer.label if writer else None,
+    )
 
 
-def _resource_diff(item: Mapping[str, Any]) -> tuple[m.ResourceDiff, list[FieldChange]] | None:
+class _Shown(NamedTuple):
+    change: FieldChange
+    writer: Writer | None  # who changed it live, when not Argo CD
+
+
+def _resource_diff(item: Mapping[str, Any]) -> tuple[m.ResourceDiff, list[_Shown]] | None:
     """The item's differences (and the changes shown), or None when Argo CD found it equal to Git."""
     live, target = _state(item, "normalizedLiveState"), _state(item, "targetState")
     base = {
@@ -75,18 +102,19 @@ def _resource_diff(item: Mapping[str, Any]) -> tuple[m.ResourceDiff, list[FieldC
         return None
     predicted = _state(item, "predictedLiveState")
     found = changes(live, predicted, subset=False) if predicted else changes(live, target, subset=True)
-    shown: list[FieldChange] = []
+    managed = _with_managers(item)
+    shown: list[_Shown] = []
     total = 0
     for change in found:
         total += 1
         if len(shown) < _MAX_FIELDS:
-            shown.append(change)
-    rows = [_row(item, c) for c in shown]
+            shown.append(_Shown(change, writer_of(managed, change.trail)))
+    rows = [_row(item, s.change, s.writer) for s in shown]
     return m.ResourceDiff(**base, change="modified", fields=rows, total_fields=total), shown
 
 
-def _field_lines(row: m.FieldChangeRow, change: FieldChange, parent: str | None) -> list[str]:
-    lines = [f"@@ {change.parent or '(top level)'} @@"] if change.parent != parent else []
+def _field_lines(row: m.FieldChangeRow, change: FieldChange, header: str | None) -> list[str]:
+    lines = [header] if header else []
     if row.live is not None:
         lines.append(f"-{change.key}: {row.live}")
     if row.desired is not None:
@@ -98,10 +126,11 @@ def _size(lines: list[str]) -> int:
     return sum(len(line.encode()) + 1 for line in lines)
 
 
-def _describe(diff: m.ResourceDiff, shown: list[FieldChange], budget: int) -> tuple[list[str], bool]:
+def _describe(diff: m.ResourceDiff, shown: list[_Shown], budget: int) -> tuple[list[str], bool]:
     """The resource in at most `budget` bytes: what differs, then its changes as unified-diff hunks, one per
-    parent path; (lines, whether something was left out). Fields that do not fit are dropped from `diff`
-    too, so its structured rows and the text show the same."""
+    parent path; (lines, whether something was left out). Who changed the fields live is said once: on the
+    resource's line when one manager changed all of them, else on each hunk's. Fields that do not fit are
+    dropped from `diff` too, so its structured rows and the text show the same."""
     ref = _ref(diff.model_dump())
     if diff.change == "create":
         return [f"{ref}: in Git but missing live; a sync creates it"], False
@@ -113,15 +142,20 @@ def _describe(diff: m.ResourceDiff, shown: list[FieldChange], budget: int) -> tu
         ], False
     secret = " (Secret values masked)" if not diff.group and diff.kind == "Secret" else ""
     noun = "field differs" if diff.total_fields == 1 else "fields differ"
-    lines = [f"{ref}: {diff.total_fields} {noun}{secret}"]
-    used, parent, kept = _size(lines), None, 0
-    for row, change in zip(diff.fields, shown, strict=True):
-        more = _field_lines(row, change, parent)
+    notes = {s.writer.note if s.writer else "" for s in shown}
+    one = notes.pop() if len(notes) == 1 and diff.total_fields == len(shown) else ""
+    lines = [f"{ref}: {diff.total_fields} {noun}{secret}" + (f"; {one}" if one else "")]
+    used, hunk, kept = _size(lines), "", 0
+    for row, (change, writer) in zip(diff.fields, shown, strict=True):
+        # a new hunk for another parent, or another writer to name
+        note = f" {writer.note}" if writer and not one else ""
+        header = f"@@ {change.parent or '(top level)'} @@{note}"
+        more = _field_lines(row, change, header if header != hunk else None)
         if used + _size(more) > budget:
             break
         lines += more
         used += _size(more)
-        parent, kept = change.parent, kept + 1
+        hunk, kept = header, kept + 1
     diff.fields = diff.fields[:kept]
     if diff.total_fields > kept:
         lines.append(f"[{diff.total_fields - kept} more changed fields not shown; filter by kind and name]")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from mcp.server.mcpserver.exceptions import ToolError
 
@@ -24,6 +24,14 @@ class Lookup:
     name: str
     namespace: str | None
     group: str | None = None
+
+
+class Found(NamedTuple):
+    """The node a lookup names, the tree's nodes it was found among, and whether they came from the cache."""
+
+    node: Mapping[str, Any]
+    nodes: list[dict[str, Any]]
+    cached: bool
 
 
 async def _tree_nodes(call: Call, q: Lookup, *, fresh: bool) -> tuple[list[dict[str, Any]], bool]:
@@ -54,8 +62,8 @@ def _matches(nodes: list[dict[str, Any]], q: Lookup) -> tuple[list[dict[str, Any
     return of_kind, matches
 
 
-async def find_node(call: Call, q: Lookup, *, fresh: bool = False) -> tuple[Mapping[str, Any], bool]:
-    """The tree node `q` names and whether it came from a cached tree; a cached tree that does not name
+async def find_node(call: Call, q: Lookup, *, fresh: bool = False) -> Found:
+    """The tree node `q` names (with the tree, and whether it was cached); a cached tree that does not name
     exactly one node is fetched again before anything is reported (it may be a few seconds old)."""
     nodes, cached = await _tree_nodes(call, q, fresh=fresh)
     of_kind, matches = _matches(nodes, q)
@@ -63,7 +71,7 @@ async def find_node(call: Call, q: Lookup, *, fresh: bool = False) -> tuple[Mapp
         nodes, cached = await _tree_nodes(call, q, fresh=True)
         of_kind, matches = _matches(nodes, q)
     if len(matches) == 1:
-        return dict(matches[0]), cached
+        return Found(dict(matches[0]), nodes, cached)
     kind, name, application = q.kind, q.name, q.application
     if len(matches) > 1:
         where = ", ".join(sorted({str(n.get("namespace") or "-") for n in matches}))
@@ -82,14 +90,14 @@ async def find_node(call: Call, q: Lookup, *, fresh: bool = False) -> tuple[Mapp
 
 async def with_node[T](
     call: Call, q: Lookup, fetch: Callable[[Mapping[str, Any]], Awaitable[T]]
-) -> tuple[Mapping[str, Any], T]:
+) -> tuple[Found, T]:
     """Finds the node, then `fetch(node)`; when the node came from a cached tree and Argo CD no longer
     knows it (the resource was replaced since), once more with a fresh tree."""
-    node, cached = await find_node(call, q)
+    found = await find_node(call, q)
     try:
-        return node, await fetch(node)
+        return found, await fetch(found.node)
     except (BadRequest, NotFound) as exc:
-        if not cached or "not found" not in exc.message:
+        if not found.cached or "not found" not in exc.message:
             raise
-    node, _ = await find_node(call, q, fresh=True)
-    return node, await fetch(node)
+    found = await find_node(call, q, fresh=True)
+    return found, await fetch(found.node)

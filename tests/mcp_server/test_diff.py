@@ -160,3 +160,39 @@ def test_a_failed_hook_and_a_rejected_manifest_are_named_with_argo_cds_messages(
     assert "by alice, retried 2 of 2" in text
     assert "PreSync hook Job pay/migrate: Failed: Job has reached the specified backoff limit" in text
     assert 'Deployment pay/api: SyncFailed in Sync: Deployment.apps "api" is invalid' in text
+
+
+def test_a_long_failed_results_message_is_said_once_and_its_blank_lines_collapsed() -> None:
+    denial = (
+        'error when creating "/dev/shm/1": admission webhook "validate.kyverno.svc-fail" denied the request: '
+        "\n\nresource Deployment/pay/worker was blocked due to the following policies \n\n"
+        "require-requests-limits:\n  autogen-validate-resources: '" + "validation error. " * 30 + "'"
+    )
+    status = {
+        "operationState": {
+            "operation": {"sync": {"revision": "b" * 40}},
+            "phase": "Failed",
+            "message": f"one or more objects failed to apply, reason: {denial} (retried 2 times).",
+            "startedAt": "2026-12-01T10:00:00Z",
+            "syncResult": {
+                "resources": [
+                    {"kind": "Deployment", "name": "worker", "status": "SyncFailed", "message": denial}
+                ]
+            },
+        }
+    }
+    op = operation_of(status)
+    assert op is not None
+    assert op.message == (
+        "one or more objects failed to apply, reason: (see Deployment worker below) (retried 2 times)."
+    )
+    (failed,) = op.failed
+    assert len(failed.message) == 500  # capped after the comparison, not before
+    assert failed.message.splitlines()[:3] == [
+        'error when creating "/dev/shm/1": admission webhook "validate.kyverno.svc-fail" denied the request:',
+        "resource Deployment/pay/worker was blocked due to the following policies",
+        "require-requests-limits:",
+    ]
+    text = "\n".join(format_operation(op))
+    assert text.count("denied the request") == 1
+    assert "\n\n" not in text

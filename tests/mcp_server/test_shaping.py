@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import yaml
 
@@ -369,3 +370,78 @@ def test_small_collections_of_scalars_are_written_on_one_line() -> None:
     text, _ = manifest_to_yaml(obj, 10_000)
     assert "labels: {a: '1', b: '2'}" in text
     assert "long: xxxx" in text  # a long value stays a block entry
+
+
+def _pod(conditions: list[dict[str, str]], **status: object) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": "web-1",
+            "ownerReferences": [
+                {
+                    "apiVersion": "apps/v1",
+                    "kind": "ReplicaSet",
+                    "name": "web",
+                    "uid": "u-1",
+                    "controller": True,
+                    "blockOwnerDeletion": True,
+                },
+                {"apiVersion": "v1", "kind": "ConfigMap", "name": "other", "controller": False},
+            ],
+        },
+        "status": {"phase": "Running", "conditions": conditions, **status},
+    }
+
+
+def _condition(type_: str, status: str, reason: str = "", message: str = "") -> dict[str, str]:
+    out = {"type": type_, "status": status, "lastTransitionTime": "2026-12-02T03:00:00Z"}
+    return out | ({"reason": reason, "message": message} if reason else {})
+
+
+def test_a_pods_true_conditions_and_repeated_addresses_and_owner_flags_are_left_out() -> None:
+    unready = ("ContainersNotReady", "containers with unready status: [web]")
+    pod = _pod(
+        [
+            _condition("PodScheduled", "True"),
+            _condition("Initialized", "True"),
+            _condition("Ready", "False", *unready),
+            _condition("ContainersReady", "False", *unready),
+        ],
+        hostIP="10.0.0.1",
+        hostIPs=[{"ip": "10.0.0.1"}],
+        podIP="10.1.0.7",
+        podIPs=[{"ip": "10.1.0.7"}, {"ip": "fd00::7"}],  # dual stack: says more than podIP
+    )
+    out = clean_manifest(pod)
+    status = out["status"]
+    assert [c["type"] for c in status["conditions"]] == ["Ready"]
+    assert status["conditions"][0]["message"] == unready[1]
+    assert "hostIPs" not in status
+    assert status["podIPs"] == [{"ip": "10.1.0.7"}, {"ip": "fd00::7"}]
+    assert out["metadata"]["ownerReferences"] == [
+        {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web"},
+        {"apiVersion": "v1", "kind": "ConfigMap", "name": "other", "controller": False},
+    ]
+    assert pod["status"]["conditions"][0]["type"] == "PodScheduled"  # the input is left as it was
+
+
+def test_a_containers_ready_that_says_more_than_ready_stays_and_other_kinds_keep_true_conditions() -> None:
+    pod = _pod(
+        [
+            _condition("Ready", "False", "ContainersNotReady", "containers with unready status: [web]"),
+            _condition(
+                "ContainersReady", "False", "ContainersNotReady", "containers with unready status: [a]"
+            ),
+        ]
+    )
+    assert [c["type"] for c in clean_manifest(pod)["status"]["conditions"]] == ["Ready", "ContainersReady"]
+    all_true = clean_manifest(_pod([_condition("Ready", "True")]))
+    assert all_true["status"] == {"phase": "Running"}
+    deploy = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web"},
+        "status": {"conditions": [_condition("Available", "True", "MinimumReplicasAvailable", "ok")]},
+    }
+    assert clean_manifest(deploy)["status"]["conditions"][0]["type"] == "Available"

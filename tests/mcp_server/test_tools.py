@@ -167,9 +167,11 @@ async def test_calls_about_one_application_within_seconds_fetch_its_resource_tre
         ok(await client.call_tool("get_events", args))
         ok(await client.call_tool("get_manifest", args))
         paths = [r["path"] for r in (await argocd.get("/_devstack/requests")).json()]
+    # get_events of the Deployment: its own events, then its (one) pod's
     assert paths == [
         "/api/v1/applications/checkout/resource-tree",
         "/api/v1/applications/checkout/resource",
+        "/api/v1/applications/checkout/events",
         "/api/v1/applications/checkout/events",
         "/api/v1/applications/checkout/resource",
     ]

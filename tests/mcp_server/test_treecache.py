@@ -15,7 +15,19 @@ TREE = {
             "uid": "u-1",
             "health": {"status": "Degraded", "message": "exceeded its progress deadline"},
             "info": [{"name": "Revision", "value": "Rev:3"}],
-        }
+        },
+        {
+            "kind": "Pod",
+            "version": "v1",
+            "namespace": "checkout",
+            "name": "checkout-api-1",
+            "uid": "u-2",
+            "parentRefs": [
+                {"kind": "ReplicaSet", "group": "apps", "namespace": "checkout", "name": "rs", "uid": "u-3"}
+            ],
+            "images": ["ghcr.io/example-org/checkout-api:2.3.1"],
+            "networkingInfo": {"labels": {"app": "checkout"}, "externalURLs": ["https://shop.example"]},
+        },
     ]
 }
 
@@ -28,7 +40,7 @@ class Clock:
         return self.now
 
 
-def test_a_tree_is_served_again_to_the_same_caller_with_only_node_identities() -> None:
+def test_a_tree_is_served_again_to_the_same_caller_with_only_node_identities_and_relations() -> None:
     cache = TreeCache()
     key = TreeCache.key("token-a", "checkout", "argocd", None)
     cache.put(key, TREE)
@@ -41,7 +53,19 @@ def test_a_tree_is_served_again_to_the_same_caller_with_only_node_identities() -
             "namespace": "checkout",
             "name": "checkout-api",
             "uid": "u-1",
-        }
+            "health": {"status": "Degraded"},
+        },
+        {
+            "kind": "Pod",
+            "version": "v1",
+            "namespace": "checkout",
+            "name": "checkout-api-1",
+            "uid": "u-2",
+            "parentRefs": [
+                {"kind": "ReplicaSet", "group": "apps", "namespace": "checkout", "name": "rs", "uid": "u-3"}
+            ],
+            "networkingInfo": {"labels": {"app": "checkout"}},
+        },
     ]
 
 
@@ -71,7 +95,7 @@ def test_entries_expire_after_their_time_to_live() -> None:
 
 
 def test_the_cache_is_bounded_in_entries_and_skips_huge_trees() -> None:
-    cache = TreeCache(max_entries=2, max_nodes=1)
+    cache = TreeCache(max_entries=2, max_nodes=2)
     keys = [TreeCache.key(f"t{i}", "checkout", None, None) for i in range(3)]
     for key in keys:
         cache.put(key, TREE)
@@ -79,7 +103,7 @@ def test_the_cache_is_bounded_in_entries_and_skips_huge_trees() -> None:
     assert cache.get(keys[1]) is not None
     assert cache.get(keys[2]) is not None
     big = TreeCache.key("t", "big", None, None)
-    assert len(cache.put(big, {"nodes": TREE["nodes"] * 2})) == 2
+    assert len(cache.put(big, {"nodes": TREE["nodes"] * 2})) == 4
     assert cache.get(big) is None
 
 

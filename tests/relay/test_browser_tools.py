@@ -9,8 +9,9 @@ from typing import Any
 import anyio
 import pytest
 
+from mcp_server.tools import TOOLS
 from relay.browser_reads import Emit
-from relay.browser_tools import MAX_CALLS_PER_ROUND, ToolOutput, run_round
+from relay.browser_tools import MAX_CALLS_PER_ROUND, ToolOutput, function_tools, run_round
 
 pytestmark = pytest.mark.anyio
 
@@ -70,3 +71,18 @@ async def test_a_round_past_its_deadline_raises_timeout_and_cancels_its_calls() 
     with pytest.raises(TimeoutError):
         await _collect(["a"], run, seconds=0.1)
     assert cancelled.is_set()
+
+
+def test_function_tools_carry_the_compact_schemas_the_mcp_server_publishes() -> None:
+    tools = function_tools([t.name for t in TOOLS])
+    assert [t["name"] for t in tools] == [t.name for t in TOOLS]
+    for tool, spec in zip(tools, TOOLS, strict=True):
+        assert tool["description"] == spec.description
+        assert tool["parameters"] == spec.input_schema
+        assert "title" not in tool["parameters"]
+        for prop in tool["parameters"]["properties"].values():
+            assert not {"title", "pattern", "minLength", "maxLength", "anyOf"} & set(prop)
+
+
+def test_function_tools_offer_only_the_allowed_tools() -> None:
+    assert [t["name"] for t in function_tools(["get_logs", "no_such_tool"])] == ["get_logs"]

@@ -234,6 +234,9 @@ def test_on_the_application_its_failed_sync_and_conditions_come_first_and_whole(
         in text
     )
     assert "SyncError: Failed last sync attempt to [a02b4cc]: (the last sync's message, below)" in text
+    # the manifest below keeps metadata and spec; its status is what the block sums up, not repeated
+    assert "filler-0001" not in text
+    assert "project: team-a" in text
 
 
 def test_other_resources_get_no_application_status_block() -> None:

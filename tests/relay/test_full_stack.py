@@ -379,3 +379,25 @@ def test_the_mcp_server_registered_as_a_llama_stack_connector_runs_the_tools_as_
     calls = [r for r in get_json(f"{stack.argocd}/_devstack/requests") if "/events" in r["path"]]
     assert calls
     assert {r["token_sha256"] for r in calls} == {sha(token)}
+
+
+def _offered_tools(stack: Stack) -> set[str]:
+    bodies = get_json(f"{stack.model}/_devstack/requests")
+    return {t["function"]["name"] for t in bodies[0].get("tools") or []}
+
+
+def test_a_resource_tab_offers_no_application_list_tools_and_the_application_tab_offers_them(
+    stack: Stack,
+) -> None:
+    auth = {"Authorization": f"Bearer {token_for('alice')}"}
+    delete(f"{stack.model}/_devstack/requests")
+    chat(stack.relay, question("Is it healthy?"), auth)
+    on_resource = _offered_tools(stack)
+    delete(f"{stack.model}/_devstack/requests")
+    application = {"group": "argoproj.io", "version": "v1alpha1", "kind": "Application", "name": "checkout"}
+    chat(stack.relay, question("Is it healthy?", resource=application), auth)
+    on_application = _offered_tools(stack)
+    app_only = {"list_applications", "list_applicationsets", "get_applicationset"}
+    assert on_resource.isdisjoint(app_only)
+    assert {"get_events", "get_logs", "get_diff", "get_history"} <= on_resource
+    assert app_only <= on_application
