@@ -35,7 +35,6 @@ from typing import Any
 
 import httpx2
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -44,6 +43,7 @@ from starlette.routing import Route
 from bench import report
 from bench.stack import ROOT
 from bench.tokenizer import count_tokens
+from devstack.argocd.scenario_schema import Scenario
 from devstack.argocd.world import token_for
 from devstack.servers import serve_in_thread
 
@@ -55,34 +55,14 @@ QUICK = ("image-pull-wrong-tag", "crashloop-missing-env", "out-of-sync-manual-ch
 ANSWER_TIMEOUT = 120.0
 
 
-class Open(BaseModel):
-    kind: str
-    name: str
-
-
-class Scenario(BaseModel):
-    """The harness's view of a scenario file; `world` is the simulator's business."""
-
-    model_config = ConfigDict(extra="allow")
-
-    id: str
-    title: str
-    open: Open
-    question: str
-    decisive: list[str] = Field(min_length=1)
-    cause: list[str] = Field(min_length=1)
-
-    @property
-    def on_pod(self) -> bool:
-        return self.open.kind == "Pod"
-
-    @property
-    def tool_budget(self) -> int:
-        """Tool calls within which every decisive fact must have reached the model."""
-        return 1 if self.on_pod else 2
+def tool_budget(scenario: Scenario) -> int:
+    """Tool calls within which every decisive fact must have reached the model: one on a Pod (its events
+    and manifest are attached), two elsewhere (the cause is usually a hop away)."""
+    return 1 if scenario.open.kind == "Pod" else 2
 
 
 def load_scenarios(directory: Path = SCENARIOS_DIR) -> list[Scenario]:
+    """The scenario files, as the simulator validates them (its schema is the one definition)."""
     return [
         Scenario.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
         for path in sorted(directory.glob("*.yaml"))
@@ -181,7 +161,7 @@ class Outcome:
 
     @property
     def meets_target(self) -> bool:
-        within = self.recall_within(self.scenario.tool_budget) == 1.0
+        within = self.recall_within(tool_budget(self.scenario)) == 1.0
         return not self.error and within and self.max_request_bytes <= MAX_REQUEST_BYTES
 
     @property
@@ -412,7 +392,7 @@ def table(outcomes: Sequence[Outcome]) -> report.Table:
 def summary(outcomes: Sequence[Outcome], model_id: str) -> dict[str, object]:
     n = len(outcomes) or 1
     facts = sum(len(o.scenario.decisive) for o in outcomes) or 1
-    within = sum(o.recall_within(o.scenario.tool_budget) * len(o.scenario.decisive) for o in outcomes)
+    within = sum(o.recall_within(tool_budget(o.scenario)) * len(o.scenario.decisive) for o in outcomes)
     result: dict[str, object] = {
         "model": model_id,
         "scenarios": len(outcomes),

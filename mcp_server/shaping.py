@@ -431,17 +431,21 @@ def summarize_events(items: Iterable[Mapping[str, Any]], max_items: int) -> tupl
     return ordered[:max_items], max(0, len(ordered) - max_items)
 
 
-def format_event(ev: EventSummary) -> str:
+def format_event(ev: EventSummary, *, show_object: bool = True) -> str:
     count = f" (x{ev.count})" if ev.count > 1 else ""
-    return f"{ev.last_seen} {ev.type} {ev.reason} {ev.object}{count}: {ev.message}"
+    about = f" {ev.object}" if show_object else ""
+    return f"{ev.last_seen} {ev.type} {ev.reason}{about}{count}: {ev.message}"
 
 
 def shape_events(items: Iterable[Mapping[str, Any]], max_items: int, max_bytes: int) -> tuple[str, bool]:
-    """Events as compact text lines (newest first, deduplicated, redacted), capped in items and bytes."""
+    """Events as compact text lines (newest first, deduplicated, redacted), capped in items and bytes; the
+    object each is about is named only when they are not all about the same one."""
     events, omitted = summarize_events(items, max_items)
     if not events:
         return "No events.", False
-    lines = [format_event(ev) for ev in events]
+    one_object = len({ev.object for ev in events}) == 1
+    lines = [f"All about {events[0].object}:"] if one_object else []
+    lines += [format_event(ev, show_object=not one_object) for ev in events]
     if omitted:
         lines.append(f"[{omitted} older distinct events not shown]")
     text, cut = cap_bytes("\n".join(lines), max_bytes)

@@ -195,8 +195,10 @@ def _application_status(objects: list[Mapping[str, Any]] | None, request: ChatRe
 def _identification(request: ChatRequest) -> list[str]:
     app = request.application
     pairs = [("application", app.name), ("app_namespace", app.namespace), ("project", app.project)]
-    if request.resource is not None:
-        res = request.resource
+    res = request.resource
+    if res is not None and (res.kind, res.group, res.name) == ("Application", "argoproj.io", app.name):
+        pairs.append(("kind", "Application"))  # the Application itself: its name is the application's
+    elif res is not None:
         pairs += [
             ("kind", res.kind),
             ("group", res.group),

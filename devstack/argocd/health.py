@@ -90,15 +90,17 @@ def pod(obj: JSON) -> Health:
     return "Unknown", message
 
 
+def _rolling(detail: str) -> Health:
+    """A workload whose rollout is under way."""
+    return "Progressing", f"Waiting for rollout to finish: {detail}"
+
+
 def deployment(obj: JSON) -> Health:
     spec, status = obj.get("spec", {}), obj.get("status", {})
     if spec.get("paused"):
         return "Suspended", "Deployment is paused"
     if obj["metadata"].get("generation", 0) > status.get("observedGeneration", 0):
-        return (
-            "Progressing",
-            "Waiting for rollout to finish: observed deployment generation less than desired generation",
-        )
+        return _rolling("observed deployment generation less than desired generation")
     progressing = _condition(obj, "Progressing")
     replicas = spec.get("replicas", 1)
     updated, total = status.get("updatedReplicas", 0), status.get("replicas", 0)
@@ -106,39 +108,24 @@ def deployment(obj: JSON) -> Health:
     if progressing is not None and progressing.get("reason") == "ProgressDeadlineExceeded":
         return "Degraded", f'Deployment "{obj["metadata"]["name"]}" exceeded its progress deadline'
     if updated < replicas:
-        return (
-            "Progressing",
-            f"Waiting for rollout to finish: {updated} out of {replicas} new replicas have been updated...",
-        )
+        return _rolling(f"{updated} out of {replicas} new replicas have been updated...")
     if total > updated:
-        return (
-            "Progressing",
-            f"Waiting for rollout to finish: {total - updated} old replicas are pending termination...",
-        )
+        return _rolling(f"{total - updated} old replicas are pending termination...")
     if available < updated:
-        return (
-            "Progressing",
-            f"Waiting for rollout to finish: {available} of {updated} updated replicas are available...",
-        )
+        return _rolling(f"{available} of {updated} updated replicas are available...")
     return "Healthy", ""
 
 
 def replica_set(obj: JSON) -> Health:
     spec, status = obj.get("spec", {}), obj.get("status", {})
     if obj["metadata"].get("generation", 0) > status.get("observedGeneration", 0):
-        return (
-            "Progressing",
-            "Waiting for rollout to finish: observed replica set generation less than desired generation",
-        )
+        return _rolling("observed replica set generation less than desired generation")
     failure = _condition(obj, "ReplicaFailure")
     if failure is not None and failure.get("status") == "True":
         return "Degraded", failure.get("message", "")
     replicas, available = spec.get("replicas", 1), status.get("availableReplicas", 0)
     if available < replicas:
-        return (
-            "Progressing",
-            f"Waiting for rollout to finish: {available} out of {replicas} new replicas are available...",
-        )
+        return _rolling(f"{available} out of {replicas} new replicas are available...")
     return "Healthy", ""
 
 
@@ -251,7 +238,7 @@ def rollout(obj: JSON) -> Health:
     if status.get("pauseConditions") or spec.get("paused"):
         return "Suspended", "Rollout is paused"
     if status.get("currentPodHash") is None:
-        return "Progressing", "Waiting for rollout to finish: status has not been reconciled."
+        return _rolling("status has not been reconciled.")
     desired, updated = spec.get("replicas", 1), status.get("updatedReplicas", 0)
     if updated < desired:
         return "Progressing", "Waiting for roll out to finish: More replicas need to be updated"

@@ -3,6 +3,7 @@ pull request generator fails on GitHub. Conditions as the ApplicationSet control
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from devstack.argocd import kube
@@ -48,7 +49,41 @@ def _condition(type_: str, status: str, reason: str, message: str, since: float)
     }
 
 
-def _metadata(name: str, age: float, generation: int, labels: dict[str, str]) -> JSON:
+def up_to_date_conditions(since: float, generated_since: float) -> list[JSON]:
+    """The conditions of an ApplicationSet whose generators and Applications are fine."""
+    return [
+        _condition("ErrorOccurred", "False", "ApplicationSetUpToDate", UP_TO_DATE, since),
+        _condition("ParametersGenerated", "True", "ParametersGenerated", PARAMS_OK, generated_since),
+        _condition("ResourcesUpToDate", "True", "ApplicationSetUpToDate", UP_TO_DATE, since),
+    ]
+
+
+def error_conditions(reason: str, message: str, since: float) -> list[JSON]:
+    """The conditions of an ApplicationSet whose generator or template fails with `message`."""
+    return [
+        _condition("ErrorOccurred", "True", reason, message, since),
+        _condition("ParametersGenerated", "False", "ErrorOccurred", message, since),
+        _condition("ResourcesUpToDate", "False", "ErrorOccurred", message, since),
+    ]
+
+
+def generated_resources(apps: Iterable[App]) -> list[JSON]:
+    """status.resources: the sync and health status of each Application the ApplicationSet generated."""
+    return [
+        {
+            "group": "argoproj.io",
+            "version": "v1alpha1",
+            "kind": "Application",
+            "namespace": app.namespace,
+            "name": app.name,
+            "status": app.sync_status,
+            "health": {"status": app.health_status},
+        }
+        for app in apps
+    ]
+
+
+def appset_metadata(name: str, age: float, generation: int, labels: dict[str, str]) -> JSON:
     return {
         "name": name,
         "namespace": ARGOCD_NAMESPACE,
@@ -79,20 +114,9 @@ def _app_template(name: str, path: str, revision: str, namespace: str, sync_poli
 
 def team_a_services(apps: list[App]) -> AppSet:
     """A Git directory generator over apps/* (orders excluded: team-b's); `apps` are the generated ones."""
-    resources = [
-        {
-            "group": "argoproj.io",
-            "version": "v1alpha1",
-            "kind": "Application",
-            "namespace": app.namespace,
-            "name": app.name,
-            "status": app.sync_status,
-            "health": {"status": app.health_status},
-        }
-        for app in sorted(apps, key=lambda a: a.name)
-    ]
+    resources = generated_resources(sorted(apps, key=lambda a: a.name))
     body: JSON = {
-        "metadata": _metadata("team-a-services", 45 * 86400, 7, {"team": "team-a"}),
+        "metadata": appset_metadata("team-a-services", 45 * 86400, 7, {"team": "team-a"}),
         "spec": {
             "goTemplate": True,
             "goTemplateOptions": ["missingkey=error"],
@@ -110,11 +134,7 @@ def team_a_services(apps: list[App]) -> AppSet:
             ),
         },
         "status": {
-            "conditions": [
-                _condition("ErrorOccurred", "False", "ApplicationSetUpToDate", UP_TO_DATE, 2050),
-                _condition("ParametersGenerated", "True", "ParametersGenerated", PARAMS_OK, 45 * 86400),
-                _condition("ResourcesUpToDate", "True", "ApplicationSetUpToDate", UP_TO_DATE, 2050),
-            ],
+            "conditions": up_to_date_conditions(2050, 45 * 86400),
             "resources": resources,
             "resourcesCount": len(resources),
             "health": {"status": "Healthy", "message": UP_TO_DATE},
@@ -126,7 +146,9 @@ def team_a_services(apps: list[App]) -> AppSet:
 def team_a_previews() -> AppSet:
     """A GitHub pull request generator whose token GitHub no longer accepts: nothing is generated."""
     body: JSON = {
-        "metadata": _metadata("team-a-previews", 20 * 86400, 3, {"team": "team-a", "purpose": "preview"}),
+        "metadata": appset_metadata(
+            "team-a-previews", 20 * 86400, 3, {"team": "team-a", "purpose": "preview"}
+        ),
         "spec": {
             "goTemplate": True,
             "goTemplateOptions": ["missingkey=error"],
@@ -152,11 +174,7 @@ def team_a_previews() -> AppSet:
             ),
         },
         "status": {
-            "conditions": [
-                _condition("ErrorOccurred", "True", "ApplicationGenerationFromParamsError", GITHUB_401, 5400),
-                _condition("ParametersGenerated", "False", "ErrorOccurred", GITHUB_401, 5400),
-                _condition("ResourcesUpToDate", "False", "ErrorOccurred", GITHUB_401, 5400),
-            ],
+            "conditions": error_conditions("ApplicationGenerationFromParamsError", GITHUB_401, 5400),
             "health": {"status": "Degraded", "message": GITHUB_401},
         },
     }

@@ -42,7 +42,7 @@ def _status_of(app: App, kind: str, name: str) -> JSON:
     return next(r for r in resource_statuses(app) if (r["kind"], r["name"]) == (kind, name))
 
 
-def _sync_error(app: App, message: str, since: float) -> JSON:
+def sync_error(app: App, message: str, since: float) -> JSON:
     """The condition autoSync sets when the last (failed) attempt was to the revision it would sync."""
     return {
         "type": "SyncError",
@@ -232,7 +232,7 @@ def payments() -> App:
         "startedAt": rfc3339(ago(started)),
         "finishedAt": rfc3339(ago(finished)),
     }
-    app.conditions = [_sync_error(app, HOOK_FAILED, finished - 5)]
+    app.conditions = [sync_error(app, HOOK_FAILED, finished - 5)]
     ref = app_object_ref(app)
     app.events = [
         event(
@@ -358,7 +358,7 @@ def orders() -> App:
         "finishedAt": rfc3339(ago(finished)),
         "retryCount": 2,
     }
-    app.conditions = [_sync_error(app, ORDERS_FAILED, finished - 5)]
+    app.conditions = [sync_error(app, ORDERS_FAILED, finished - 5)]
     ref = app_object_ref(app)
     app.events = [
         event(

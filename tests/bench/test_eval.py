@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.eval import MAX_REQUEST_BYTES, Open, Outcome, Scenario, names_cause, request_text, tool_results
+from bench.eval import MAX_REQUEST_BYTES, Outcome, names_cause, request_text, tool_results
+from devstack.argocd.scenario_schema import Open, Scenario, World
 
 SCENARIO = Scenario(
     id="crashloop-missing-env",
@@ -14,6 +15,7 @@ SCENARIO = Scenario(
     question="Why is it failing?",
     decisive=["Back-off restarting failed container", "KeyError: 'DATABASE_URL'"],
     cause=[r"DATABASE_URL", r"missing|not set|unset"],
+    world=World(),  # the scoring reads none of it
 )
 
 
