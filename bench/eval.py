@@ -28,7 +28,7 @@ import re
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -182,20 +182,23 @@ class Recorder:
         self.sizes: list[int] = []
 
     def app(self) -> Starlette:
-        client = httpx2.AsyncClient(timeout=ANSWER_TIMEOUT)
+        client: httpx2.AsyncClient | None = None
+
+        @asynccontextmanager
+        async def lifespan(_: Starlette) -> AsyncIterator[None]:
+            nonlocal client
+            async with httpx2.AsyncClient(timeout=ANSWER_TIMEOUT) as client:
+                yield
 
         async def forward(request: Request) -> Response:
+            assert client is not None
             body = await request.body()
             if request.url.path.endswith("/chat/completions"):
                 self.requests.append(json.loads(body))
                 self.sizes.append(len(body))
             headers = {"content-type": "application/json", "authorization": f"Bearer {self.api_key}"}
-            upstream = client.build_request(
-                request.method,
-                self.upstream + request.url.path.removeprefix("/v1"),
-                content=body,
-                headers=headers,
-            )
+            url = self.upstream + request.url.path.removeprefix("/v1")
+            upstream = client.build_request(request.method, url, content=body, headers=headers)
             response = await client.send(upstream, stream=True)
 
             async def relay() -> AsyncIterator[bytes]:
@@ -215,7 +218,8 @@ class Recorder:
             routes=[
                 Route("/healthz", health),
                 Route("/v1/{path:path}", forward, methods=["GET", "POST"]),
-            ]
+            ],
+            lifespan=lifespan,
         )
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bench import browser_reads, memory, open_streams, relay_overhead, startup, tokens, tool_latency
+from bench import eval as evaluation
 from bench.stack import ROOT
 
 Main = Callable[[Sequence[str] | None], int]
@@ -87,3 +88,18 @@ def test_browser_reads_benchmark_times_a_browser_run_tool_call_beside_its_floor(
     out = _run(browser_reads.main, "browser_reads", tmp_path, capsys)
     for label in ("round_trip", "argocd", "added", "floor"):
         assert f"| {label} |" in out
+
+
+@needs_llamastack
+def test_the_evaluation_asks_three_scenarios_through_the_whole_stack_and_scores_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = _run(evaluation.main, "eval", tmp_path, capsys)
+    for scenario in evaluation.QUICK:
+        assert f"| {scenario} |" in out
+    assert "100 %" in out
+    assert "| 0 |" in _results_row(tmp_path)  # no scenario ended in an error
+
+
+def _results_row(tmp_path: Path) -> str:
+    return (tmp_path / "RESULTS.md").read_text().splitlines()[-1]
