@@ -18,12 +18,12 @@ import aiohttp
 import anyio
 from llama_stack_client import APIConnectionError, APIError, APIStatusError, APITimeoutError
 
-from mcp_server.scope import TOOLS_OUTSIDE_SCOPE
 from mcp_server.treecache import TreeCache
 from relay.context import build_prompt_async
 from relay.conversation import Conversation
 from relay.identity import Identity
 from relay.logfilter import SCRUB, Scrubber
+from relay.offered_tools import offered_tools
 from relay.schemas import ChatRequest
 from relay.sse import encode_event
 from relay.state import NoModelError, RelayState, StreamSlot
@@ -103,20 +103,8 @@ class ChatStream:
         if self.request is not None:
             self._app_key = app_key(self.request, self.state.config.argocd.namespace)
             self._old_handle = self.request.conversation
-        self._offered = self._tools_offered(self.request)
-
-    def _tools_offered(self, request: ChatRequest | None) -> list[str]:
-        """The allowed tools this question gets: a scope never reads what its check did not cover, and a
-        resource's tab leaves out the tools only the Application's own tab needs."""
-        mcp = self.state.config.mcp
-        res = request.resource if request is not None else None
-        on_resource = res is not None and (res.kind, res.group) != ("Application", "argoproj.io")
-        return [
-            tool
-            for tool in mcp.allowed_tools
-            if (self.identity.scope_header is None or tool not in TOOLS_OUTSIDE_SCOPE)
-            and not (on_resource and tool in mcp.app_tab_only_tools)
-        ]
+        scoped = self.identity.scope_header is not None
+        self._offered = offered_tools(self.state.config.mcp, self.request, scoped=scoped)
 
     # -- helpers --------------------------------------------------------------------------------------
 
