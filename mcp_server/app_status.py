@@ -9,7 +9,7 @@ from typing import Any
 from mcp_server import models as m
 from mcp_server.shaping import redact
 
-__all__ = ["conditions_of", "format_operation", "operation_of"]
+__all__ = ["conditions_of", "format_operation", "initiator", "operation_of", "sync_health_line"]
 
 _MAX_CONDITIONS = 10
 _MAX_FAILED = 10
@@ -46,7 +46,20 @@ def conditions_of(status: Mapping[str, Any]) -> list[str]:
     return out
 
 
-def _initiator(initiated_by: Any) -> str:
+def sync_health_line(status: Mapping[str, Any]) -> str:
+    """`Sync: <status> at <revision> | Health: <status> (<message>)`, as Argo CD reports them."""
+    sync, health = status.get("sync") or {}, status.get("health") or {}
+    message = redact(str(health.get("message") or ""))[:_MESSAGE_CHARS]
+    return (
+        f"Sync: {sync.get('status') or 'Unknown'}"
+        + (f" at {str(sync['revision'])[:12]}" if sync.get("revision") else "")
+        + f" | Health: {health.get('status') or 'Unknown'}"
+        + (f" ({message})" if message else "")
+    )
+
+
+def initiator(initiated_by: Any) -> str:
+    """Who started an operation or a deployment: the user's name, or `automated` for auto-sync."""
     if not isinstance(initiated_by, Mapping):
         return ""
     if initiated_by.get("automated"):
@@ -102,7 +115,7 @@ def operation_of(status: Mapping[str, Any]) -> m.Operation | None:
         started_at=str(state.get("startedAt", "")),
         finished_at=str(state.get("finishedAt") or ""),
         revision=str(revision),
-        initiated_by=_initiator(operation.get("initiatedBy")),
+        initiated_by=initiator(operation.get("initiatedBy")),
         retry_count=int(state.get("retryCount") or 0),
         retry_limit=int((operation.get("retry") or {}).get("limit") or 0),
         failed=failed,

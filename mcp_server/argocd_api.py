@@ -77,6 +77,13 @@ class ArgoCDReads(ABC):
         """The body of a GET as byte chunks (an error status raises before any chunk); leaving the context
         releases the request, read to its end or not."""
 
+    async def _get_items(
+        self, path: str, token: str | None, params: Mapping[str, Any]
+    ) -> list[dict[str, Any]]:
+        """The `items` of a list answer (Argo CD answers `"items": null` when nothing matches)."""
+        data = await self._get_json(path, token, params)
+        return list((data or {}).get("items") or [])
+
     # -- API ------------------------------------------------------------------------------------------
 
     async def userinfo(self, token: str | None) -> UserInfo:
@@ -107,8 +114,7 @@ class ArgoCDReads(ABC):
             "name": name,
             "fields": ",".join(fields) if fields else None,
         }
-        data = await self._get_json("/api/v1/applications", token, params)
-        return list((data or {}).get("items") or [])
+        return await self._get_items("/api/v1/applications", token, params)
 
     async def get_application(
         self, token: str | None, name: str, *, app_namespace: str | None = None, project: str | None = None
@@ -143,8 +149,7 @@ class ArgoCDReads(ABC):
             "appNamespace": app_namespace,
             "project": project,
         }
-        data = await self._get_json(app_path(name, "/managed-resources"), token, params)
-        return list((data or {}).get("items") or [])
+        return await self._get_items(app_path(name, "/managed-resources"), token, params)
 
     async def revision_metadata(
         self,
@@ -193,8 +198,7 @@ class ArgoCDReads(ABC):
     ) -> list[dict[str, Any]]:
         """ApplicationSets the token may read (`applicationsets, get`)."""
         params = {"projects": projects, "selector": selector, "appsetNamespace": appset_namespace}
-        data = await self._get_json("/api/v1/applicationsets", token, params)
-        return list((data or {}).get("items") or [])
+        return await self._get_items("/api/v1/applicationsets", token, params)
 
     async def get_applicationset(
         self, token: str | None, name: str, *, appset_namespace: str | None = None
@@ -254,8 +258,7 @@ class ArgoCDReads(ABC):
             "appNamespace": app_namespace,
             "project": project,
         }
-        data = await self._get_json(app_path(name, "/events"), token, params)
-        return list((data or {}).get("items") or [])
+        return await self._get_items(app_path(name, "/events"), token, params)
 
     async def iter_logs(
         self,

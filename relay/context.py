@@ -22,7 +22,7 @@ from typing import Any
 import anyio
 import yaml
 
-from mcp_server.app_status import conditions_of, format_operation, operation_of
+from mcp_server.app_status import conditions_of, format_operation, operation_of, sync_health_line
 from mcp_server.shaping import (
     MASK,
     cap_bytes,
@@ -162,8 +162,7 @@ def _manifest_text(objects: list[Mapping[str, Any]] | None, raw: str, budget: in
 
 def _is_application(obj: Mapping[str, Any], request: ChatRequest) -> bool:
     if "kind" not in obj:  # as the API sends it (Argo CD's UI adds kind): the tab says what it is
-        res = request.resource
-        return res is not None and (res.kind, res.group) == ("Application", "argoproj.io")
+        return request.resource is not None and request.resource.is_application
     return obj.get("kind") == "Application" and str(obj.get("apiVersion", "")).startswith("argoproj.io/")
 
 
@@ -176,13 +175,7 @@ def _application_status(objects: list[Mapping[str, Any]] | None, request: ChatRe
     status = app.get("status")
     if not isinstance(status, Mapping):
         return None
-    sync, health = status.get("sync") or {}, status.get("health") or {}
-    lines = [
-        f"Sync: {sync.get('status') or 'Unknown'}"
-        + (f" at {str(sync['revision'])[:12]}" if sync.get("revision") else "")
-        + f" | Health: {health.get('status') or 'Unknown'}"
-        + (f" ({redact(str(health['message']))[:500]})" if health.get("message") else "")
-    ]
+    lines = [sync_health_line(status)]
     conditions = conditions_of(status)
     if conditions:
         lines.append("Conditions: " + "; ".join(conditions))
@@ -196,7 +189,7 @@ def _identification(request: ChatRequest) -> list[str]:
     app = request.application
     pairs = [("application", app.name), ("app_namespace", app.namespace), ("project", app.project)]
     res = request.resource
-    if res is not None and (res.kind, res.group, res.name) == ("Application", "argoproj.io", app.name):
+    if res is not None and res.is_application and res.name == app.name:
         pairs.append(("kind", "Application"))  # the Application itself: its name is the application's
     elif res is not None:
         pairs += [

@@ -16,7 +16,7 @@ __all__ = ["offered_tools"]
 
 def offered_tools(mcp: McpConfig, request: ChatRequest | None, *, scoped: bool) -> list[str]:
     res = request.resource if request is not None else None
-    on_resource = res is not None and (res.kind, res.group) != ("Application", "argoproj.io")
+    on_resource = res is not None and not res.is_application
     return [
         tool
         for tool in mcp.allowed_tools

@@ -21,6 +21,11 @@ class ResourceRef(BaseModel):
     name: str = Field(min_length=1, max_length=253)
     uid: str = Field("", max_length=64)
 
+    @property
+    def is_application(self) -> bool:
+        """An Argo CD Application (on its own tab, the resource is the Application itself)."""
+        return (self.kind, self.group) == ("Application", "argoproj.io")
+
 
 class LogsContext(BaseModel):
     container: str | None = Field(None, max_length=253)

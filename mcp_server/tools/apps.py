@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from mcp_server import models as m
 from mcp_server import shaping
-from mcp_server.app_status import conditions_of, format_operation, operation_of
+from mcp_server.app_status import conditions_of, format_operation, operation_of, sync_health_line
 from mcp_server.tools.base import MAX_ROWS, Call, cap_rows, cut_note, refused_outside_scope, scoped
 
 _HISTORY = 5
@@ -208,10 +208,7 @@ async def get_application(call: Call, args: m.GetApplicationArgs) -> tuple[BaseM
     )
     lines = [
         f"Application {row.app_namespace}/{row.name} (project {row.project})",
-        f"Sync: {row.sync}"
-        + (f" at {detail.sync_revision[:12]}" if detail.sync_revision else "")
-        + f" | Health: {row.health}"
-        + (f" ({detail.health_message})" if detail.health_message else ""),
+        sync_health_line(status),
         f"Source: {row.repo} {row.path}@{row.revision} -> {row.destination}",
     ]
     if conditions:

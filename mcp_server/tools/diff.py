@@ -46,10 +46,9 @@ def _with_managers(item: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return None
 
 
-def _ref(item: Mapping[str, Any]) -> str:
-    group = str(item.get("group") or "")
-    kind = f"{group}/{item.get('kind', '')}" if group else str(item.get("kind", ""))
-    return f"{kind} {item.get('namespace') or '-'}/{item.get('name', '')}"
+def _ref(diff: m.ResourceDiff) -> str:
+    kind = f"{diff.group}/{diff.kind}" if diff.group else diff.kind
+    return f"{kind} {diff.namespace or '-'}/{diff.name}"
 
 
 def _is_secret_data(item: Mapping[str, Any], change: FieldChange) -> bool:
@@ -131,7 +130,7 @@ def _describe(diff: m.ResourceDiff, shown: list[_Shown], budget: int) -> tuple[l
     parent path; (lines, whether something was left out). Who changed the fields live is said once: on the
     resource's line when one manager changed all of them, else on each hunk's. Fields that do not fit are
     dropped from `diff` too, so its structured rows and the text show the same."""
-    ref = _ref(diff.model_dump())
+    ref = _ref(diff)
     if diff.change == "create":
         return [f"{ref}: in Git but missing live; a sync creates it"], False
     if diff.change == "prune":
@@ -201,7 +200,7 @@ async def get_diff(call: Call, args: m.GetDiffArgs) -> tuple[BaseModel, str]:
         shown_diffs.append(diff)
         truncated |= cut
     if len(shown_diffs) < len(diffs):
-        rest = [_ref(d.model_dump()) for d in diffs[len(shown_diffs) :]]
+        rest = [_ref(d) for d in diffs[len(shown_diffs) :]]
         names = ", ".join(rest[:20]) + (", …" if len(rest) > 20 else "")
         lines.append(f"[{len(rest)} more differing resources not shown: {names}; filter by kind or name]")
         truncated = True

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from mcp_server import models as m
 from mcp_server import shaping
-from mcp_server.app_status import operation_of
+from mcp_server.app_status import initiator, operation_of
 from mcp_server.argocd_errors import ArgoCDError
 from mcp_server.tools.base import Call, scoped
 
@@ -35,19 +35,12 @@ def _source_text(source: Any) -> str:
     return f"{source.get('repoURL', '')} {source.get('path') or ''}".strip()
 
 
-def _initiator(entry: Mapping[str, Any]) -> str:
-    by = entry.get("initiatedBy") or {}
-    if not isinstance(by, Mapping):
-        return ""
-    return "automated" if by.get("automated") else str(by.get("username") or "")
-
-
 def _deployment(entry: Mapping[str, Any]) -> m.Deployment:
     return m.Deployment(
         id=int(entry.get("id") or 0),
         revision=str(_first(entry, "revision", "revisions") or ""),
         deployed_at=str(entry.get("deployedAt") or ""),
-        initiated_by=_initiator(entry),
+        initiated_by=initiator(entry.get("initiatedBy")),
         source=_source_text(_first(entry, "source", "sources")),
     )
 

@@ -30,7 +30,7 @@ from mcp_server.argocd_client import (
 )
 from mcp_server.tools.base import Call, scoped
 from mcp_server.tools.errors import permission_denied
-from mcp_server.tools.lookup import Lookup, with_node
+from mcp_server.tools.lookup import Lookup, node_manifest, with_node
 from mcp_server.tools.pods import MAX_PODS, health_of, pods_under, unhealthy_first
 
 # Kubernetes' answer for a container that has not started (Argo CD passes it on as a log line, or as an
@@ -335,16 +335,8 @@ async def _why_silent(
 
     async def one(i: int, pod: Mapping[str, Any]) -> None:
         try:
-            obj = await call.client.resource(
-                call.caller.token,
-                args.application,
-                kind="Pod",
-                resource_name=str(pod.get("name")),
-                namespace=pod.get("namespace") or None,
-                version=pod.get("version") or "v1",
-                app_namespace=ns,
-                project=args.project,
-            )
+            v1_pod = {**pod, "version": pod.get("version") or "v1"}  # core v1 when its node does not say
+            obj = await node_manifest(call, args.application, ns, args.project, v1_pod)
         except ArgoCDError:
             return
         found[i] = waiting_containers(obj, args.container)

@@ -101,3 +101,20 @@ async def with_node[T](
             raise
     found = await find_node(call, q, fresh=True)
     return found, await fetch(found.node)
+
+
+def node_manifest(
+    call: Call, application: str, ns: str | None, project: str | None, node: Mapping[str, Any]
+) -> Awaitable[dict[str, Any]]:
+    """The live manifest of one node of the application's tree, read with the caller's token."""
+    return call.client.resource(
+        call.caller.token,
+        application,
+        kind=str(node.get("kind")),
+        resource_name=str(node.get("name")),
+        namespace=node.get("namespace") or None,
+        group=node.get("group") or None,
+        version=node.get("version") or None,
+        app_namespace=ns,
+        project=project,
+    )

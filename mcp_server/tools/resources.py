@@ -13,7 +13,7 @@ from mcp_server import models as m
 from mcp_server import shaping
 from mcp_server.argocd_errors import ArgoCDError
 from mcp_server.tools.base import MAX_ROWS, Call, cap_rows, cut_note, scoped
-from mcp_server.tools.lookup import Found, Lookup, with_node
+from mcp_server.tools.lookup import Found, Lookup, node_manifest, with_node
 from mcp_server.tools.pods import MAX_PODS, WORKLOAD_KINDS, pods_selected, pods_under, unhealthy_first
 from mcp_server.treecache import TreeCache
 
@@ -87,17 +87,7 @@ async def get_manifest(call: Call, args: m.GetManifestArgs) -> tuple[BaseModel, 
     lookup = Lookup(args.application, ns, args.project, args.kind, args.name, args.namespace, args.group)
 
     def fetch(node: Mapping[str, Any]) -> Awaitable[dict[str, Any]]:
-        return call.client.resource(
-            call.caller.token,
-            args.application,
-            kind=str(node.get("kind")),
-            resource_name=args.name,
-            namespace=node.get("namespace") or None,
-            group=node.get("group") or None,
-            version=node.get("version") or None,
-            app_namespace=ns,
-            project=args.project,
-        )
+        return node_manifest(call, args.application, ns, args.project, node)
 
     found, obj = await with_node(call, lookup, fetch)
     node = found.node
@@ -125,16 +115,7 @@ async def _service_selector(
     if isinstance(networking, Mapping) and isinstance(networking.get("targetLabels"), Mapping):
         return networking["targetLabels"]
     try:
-        service = await call.client.resource(
-            call.caller.token,
-            args.application,
-            kind="Service",
-            resource_name=str(node.get("name")),
-            namespace=node.get("namespace") or None,
-            version=node.get("version") or None,
-            app_namespace=ns,
-            project=args.project,
-        )
+        service = await node_manifest(call, args.application, ns, args.project, node)
     except ArgoCDError:
         return None
     return (service.get("spec") or {}).get("selector")
