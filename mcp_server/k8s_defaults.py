@@ -33,8 +33,30 @@ _WORKLOAD_SPEC: dict[str, dict[str, Any]] = {
     "StatefulSet": {"revisionHistoryLimit": 10, "podManagementPolicy": "OrderedReady"},
     "DaemonSet": {"revisionHistoryLimit": 10},
     "ReplicaSet": {},
-    "Job": {},
+    # completions and parallelism are set to 1 when neither is given; backoffLimit (6) is kept: it is what
+    # a failed Job's condition refers to
+    "Job": {
+        "completions": 1,
+        "parallelism": 1,
+        "completionMode": "NonIndexed",
+        "suspend": False,
+        "podReplacementPolicy": "TerminatingOrFailed",
+        "manualSelector": False,
+    },
+    "CronJob": {
+        "concurrencyPolicy": "Allow",
+        "suspend": False,
+        "successfulJobsHistoryLimit": 3,
+        "failedJobsHistoryLimit": 1,
+    },
 }
+# Labels the Job controller adds to its pod template (and selects its pods by) unless manualSelector is set
+_JOB_LABELS = (
+    "controller-uid",
+    "job-name",
+    "batch.kubernetes.io/controller-uid",
+    "batch.kubernetes.io/job-name",
+)
 _ROLLING: dict[str, tuple[str, dict[str, Any]]] = {
     "Deployment": ("strategy", {"maxSurge": "25%", "maxUnavailable": "25%"}),
     "StatefulSet": ("updateStrategy", {"partition": 0}),
@@ -102,6 +124,27 @@ def _rolling(spec: dict[str, Any], field: str, defaults: dict[str, Any]) -> None
         del spec[field]
 
 
+def _job_labels(spec: dict[str, Any]) -> None:
+    """A Job's generated selector and the labels it matches: ids the controller wrote, not choices."""
+    template = spec.get("template")
+    if not isinstance(template, dict):
+        return
+    meta = template.get("metadata")
+    labels = meta.get("labels") if isinstance(meta, dict) else None
+    selector = spec.get("selector")
+    if isinstance(selector, dict) and set(selector) == {"matchLabels"}:
+        match = selector["matchLabels"]
+        if isinstance(match, dict) and match and set(match) <= set(_JOB_LABELS):
+            del spec["selector"]
+    if isinstance(meta, dict) and isinstance(labels, dict):
+        for key in _JOB_LABELS:
+            labels.pop(key, None)
+        if not labels:
+            del meta["labels"]
+        if not meta:
+            del template["metadata"]
+
+
 def drop_defaults(obj: dict[str, Any]) -> None:
     """Drops the default-valued fields of a Pod, a workload (and its pod template) or a Service."""
     kind, spec = obj.get("kind"), obj.get("spec")
@@ -109,8 +152,10 @@ def drop_defaults(obj: dict[str, Any]) -> None:
         return
     if kind == "Pod":
         _pod_spec(spec)
-    elif kind in _WORKLOAD_SPEC or kind == "CronJob":
-        _drop(spec, _WORKLOAD_SPEC.get(str(kind), {}))
+    elif kind in _WORKLOAD_SPEC:
+        if kind == "Job" and not spec.get("manualSelector"):
+            _job_labels(spec)
+        _drop(spec, _WORKLOAD_SPEC[str(kind)])
         if kind in _ROLLING:
             _rolling(spec, *_ROLLING[str(kind)])
         holder: Any = spec

@@ -15,6 +15,7 @@ import yaml
 
 from mcp_server.k8s_defaults import drop_defaults
 from mcp_server.redaction import redact
+from mcp_server.stack_frames import fold_library_frames
 
 __all__ = [
     "MASK",
@@ -87,10 +88,16 @@ def _same_condition(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     return all(a.get(k) == b.get(k) for k in ("status", "reason", "message"))
 
 
-def _trim_pod_status(status: dict[str, Any]) -> None:
+def _trim_pod_status(status: dict[str, Any], images: set[tuple[Any, Any]]) -> None:
     """What a Pod's status says that a reader needs: its True conditions (PodScheduled, Initialized,
-    PodReadyToStartContainers, ContainersReady, Ready) go, so do ContainersReady when Ready says the same and
+    PodReadyToStartContainers, ContainersReady, Ready) go, so do ContainersReady when Ready says the same,
+    a container status's image when its spec names the same (`images`: (name, image) pairs), and
     hostIPs/podIPs when they only repeat hostIP/podIP."""
+    # a container's status names the image its spec names (unless a tag was resolved to another)
+    for key in ("containerStatuses", "initContainerStatuses"):
+        for cs in status.get(key) or []:
+            if isinstance(cs, dict) and (cs.get("name"), cs.get("image")) in images:
+                del cs["image"]
     conditions = status.get("conditions")
     if isinstance(conditions, list):
         kept = [c for c in conditions if not (isinstance(c, dict) and c.get("status") == "True")]
@@ -112,10 +119,35 @@ def _trim_pod_status(status: dict[str, Any]) -> None:
             del status[many]
 
 
+# A Job's interim condition that its final one repeats (Kubernetes 1.31+ writes both)
+_INTERIM_CONDITION = {"FailureTarget": "Failed", "SuccessCriteriaMet": "Complete"}
+
+
+def _trim_conditions(status: dict[str, Any]) -> None:
+    """Conditions without what repeats: a probe or update time equal to the transition time, a Job's interim
+    condition (FailureTarget, SuccessCriteriaMet) that its final one (Failed, Complete) says again."""
+    conditions = status.get("conditions")
+    if not isinstance(conditions, list):
+        return
+    by_type = {c.get("type"): c for c in conditions if isinstance(c, dict)}
+    kept = []
+    for c in conditions:
+        if isinstance(c, dict):
+            final = by_type.get(_INTERIM_CONDITION.get(str(c.get("type")), ""))
+            if final is not None and _same_condition(c, final):
+                continue
+            for when in ("lastProbeTime", "lastUpdateTime"):
+                if when in c and c[when] == c.get("lastTransitionTime"):
+                    del c[when]
+        kept.append(c)
+    status["conditions"] = kept
+
+
 def clean_manifest(obj: Mapping[str, Any]) -> dict[str, Any]:
     """A copy without managedFields, the last-applied annotation, write-noise metadata, empty fields and
     what Kubernetes fills in by default (`k8s_defaults`); owner references as apiVersion, kind and name (and
-    `controller: false`); a Pod's status without what repeats or says all is well (`_trim_pod_status`);
+    `controller: false`); conditions without what repeats (`_trim_conditions`); a Pod's status without what
+    repeats or says all is well (`_trim_pod_status`);
     Secret `data`/`stringData` values masked (again: Argo CD's own masking is not relied upon)."""
     # _drop_empty copies every container (much cheaper than copy.deepcopy); what the cleaning below empties
     # is dropped by hand.
@@ -149,8 +181,16 @@ def clean_manifest(obj: Mapping[str, Any]) -> dict[str, Any]:
                         for detail in (state or {}).values() if isinstance(state, dict) else ():
                             if isinstance(detail, dict):
                                 detail.pop("containerID", None)
+        _trim_conditions(status)
         if _is_pod(out):
-            _trim_pod_status(status)
+            spec = out.get("spec")
+            images = {
+                (c.get("name"), c.get("image"))
+                for key in ("containers", "initContainers")
+                for c in (spec.get(key) if isinstance(spec, dict) else None) or []
+                if isinstance(c, dict)
+            }
+            _trim_pod_status(status, images)
             if not status:
                 del out["status"]
     drop_defaults(out)
@@ -401,15 +441,18 @@ def redact_log_lines(contents: Iterable[str]) -> list[str]:
 
 
 def shape_log_lines(lines: Iterable[tuple[str, str]], max_bytes: int, *, show_pod: bool) -> tuple[str, bool]:
-    """(pod, content) pairs → redacted text, keeping the NEWEST lines within `max_bytes` (a tail)."""
+    """(pod, content) pairs → redacted text with library stack frames folded (`stack_frames`), keeping the
+    NEWEST lines within `max_bytes` (a tail)."""
     pairs = list(lines)
     by_pod: dict[str, list[int]] = {}
     for i, (pod, _) in enumerate(pairs):
         by_pod.setdefault(pod, []).append(i)
     rendered: list[str] = [""] * len(pairs)
-    # Key blocks are tracked per pod (pods interleave); a collapsed block leaves its pod's last slots empty.
+    # Key blocks and stack traces are read per pod (pods interleave); a collapsed key block or folded frames
+    # leave the pod's last slots empty.
     for pod, indexes in by_pod.items():
-        for i, text in zip(indexes, redact_log_lines(pairs[i][1] for i in indexes), strict=False):
+        shaped = fold_library_frames(redact_log_lines(pairs[i][1] for i in indexes))
+        for i, text in zip(indexes, shaped, strict=False):
             rendered[i] = f"{pod} | {text}" if show_pod else text
     rendered = [r for r in rendered if r]
     total = sum(len(r.encode()) + 1 for r in rendered)

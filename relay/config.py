@@ -114,7 +114,9 @@ class McpConfig(_Section):
     app_tab_only_tools: list[str] = Field(
         default_factory=lambda: ["list_applications", "list_applicationsets", "get_applicationset"],
         description="Allowed tools offered only on the Application's own tab: on a resource's tab they are "
-        "left out, so every request to the model carries fewer tool definitions.",
+        "left out, so every request to the model carries fewer tool definitions. On the Application's tab, "
+        "once its manifest is attached, the ApplicationSet tools follow it: get_applicationset when an "
+        "ApplicationSet owns the Application, neither when none does.",
     )
 
     @field_validator("allowed_tools", "app_tab_only_tools")

@@ -95,7 +95,7 @@ class ChatStream:
     _base_params: dict[str, Any] | None = None
     _trees: TreeCache | None = None
     _app_key: str = field(default="", init=False)
-    _offered: list[str] = field(default_factory=list, init=False)
+    _offered: list[str] = field(default_factory=list, init=False)  # set with the prompt (`_open`)
     _old_handle: str | None = field(default=None, init=False)
     _scrubber_cache: Scrubber | None = field(default=None, init=False)
 
@@ -103,8 +103,6 @@ class ChatStream:
         if self.request is not None:
             self._app_key = app_key(self.request, self.state.config.argocd.namespace)
             self._old_handle = self.request.conversation
-        scoped = self.identity.scope_header is not None
-        self._offered = offered_tools(self.state.config.mcp, self.request, scoped=scoped)
 
     # -- helpers --------------------------------------------------------------------------------------
 
@@ -379,6 +377,12 @@ class ChatStream:
                 request, config.limits, secret=self.identity.token, limiter=self.state.prompt_limiter
             )
             self._context_truncated = prompt.truncated
+            self._offered = offered_tools(
+                config.mcp,
+                request,
+                scoped=self.identity.scope_header is not None,
+                owning_applicationset=prompt.owning_applicationset,
+            )
             model = await self.state.model()
             params: dict[str, Any] = {
                 "model": model,

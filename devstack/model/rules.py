@@ -174,9 +174,12 @@ def decide(messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None) -
     if last.get("role") == "user" and attached_logs is not None and _asks_about_logs(question):
         return Reply(text=answer_from_attached_logs(attached_logs, context))
     if last.get("role") == "user" and offered:
-        from_attached = _logs_from_attached_events(
-            question, messages, offered, context
-        ) or _from_application_status(question, messages, offered, context)
+        from_attached = (
+            _logs_from_attached_events(question, messages, offered, context)
+            or _from_application_status(question, messages, offered, context)
+            or _owning_applicationset(question, messages, offered)
+            or _failed_analysis_run(question, messages, offered, context)
+        )
         if from_attached is not None:
             return from_attached
         name = choose_tool(question, offered)
@@ -238,7 +241,11 @@ def _logs_after_backoff(
 _ASKS_WHY = re.compile(r"\b(why|fail|restart|crash|wrong|stuck|kill)", re.IGNORECASE)
 _RESTARTED = (re.compile(r"restartCount: [1-9]"), re.compile(r"lastState:\s*\{?\s*terminated"))
 _OOM = re.compile(r"reason: OOMKilled")
-_GAVE_UP = re.compile(r"BackoffLimitExceeded|reached the specified backoff limit|DeadlineExceeded")
+# a Job that gave up, or a CronJob's event saying its last Job did
+_GAVE_UP = re.compile(
+    r"BackoffLimitExceeded|reached the specified backoff limit|DeadlineExceeded"
+    r"|Saw completed job: .*status: Failed"
+)
 
 
 def _logs_from_attached_events(
@@ -278,6 +285,38 @@ def _from_application_status(
     if hook is not None:
         return Reply(tool_call=hook)
     return Reply(text=answer_from_tool("get_application", status, context))
+
+
+_OWNER_APPSET = re.compile(r"kind: ApplicationSet,? *\n? *name: (?P<name>[\w.-]+)")
+
+
+def _owning_applicationset(
+    question: str, messages: list[dict[str, Any]], offered: dict[str, dict[str, Any]]
+) -> Reply | None:
+    """Asked about the ApplicationSet of an Application whose attached manifest names its owner: that one
+    ApplicationSet is read by name."""
+    tool = _find_offered("get_applicationset", offered)
+    owner = _OWNER_APPSET.search(attached_context(messages, "manifest") or "")
+    asks = any(re.search(rf"\b{re.escape(k)}", question.lower()) for k in TOOL_RULES[1][0])
+    if tool is None or owner is None or not asks:
+        return None
+    return Reply(tool_call=ToolCall(tool, {"applicationset": owner["name"]}))
+
+
+_ANALYSIS_FAILED = re.compile(r"Warning AnalysisRunFailed\b.*?Analysis Run '(?P<name>[\w.-]+)'")
+
+
+def _failed_analysis_run(
+    question: str, messages: list[dict[str, Any]], offered: dict[str, dict[str, Any]], context: Context
+) -> Reply | None:
+    """A Rollout's events name the AnalysisRun that failed: what it measured, and against which condition,
+    is in that AnalysisRun's manifest."""
+    tool = _find_offered("get_manifest", offered)
+    failed = _ANALYSIS_FAILED.search(attached_context(messages, "events") or "")
+    if tool is None or failed is None or not _ASKS_WHY.search(question):
+        return None
+    run = replace(context, kind="AnalysisRun", group="argoproj.io", name=failed["name"])
+    return Reply(tool_call=ToolCall(tool, fill_arguments(tool, offered[tool], run)))
 
 
 def _tail(args: dict[str, Any]) -> dict[str, Any]:

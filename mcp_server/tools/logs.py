@@ -246,8 +246,8 @@ async def get_logs(call: Call, args: m.GetLogsArgs) -> tuple[BaseModel, str]:
     lines_per_pod = Counter(line.pod for line in log_lines)
     pods = sorted(pod for pod in lines_per_pod if pod)
     header = (
-        f"Logs of {target} ({args.application}), container {args.container or 'default'}, last {tail} "
-        f"lines{' of the previous instance' if args.previous else ''}. {m.UNTRUSTED_LOGS}"
+        f"Logs of {target} ({args.application}){f', container {args.container}' if args.container else ''}, "
+        f"last {tail} lines{' of the previous instance' if args.previous else ''}. {m.UNTRUSTED_LOGS}"
     )
     # Argo CD sends at most `tail` lines per pod: a pod with that many may have earlier ones
     tail_reached = max(lines_per_pod.values(), default=0) >= tail
@@ -255,8 +255,8 @@ async def get_logs(call: Call, args: m.GetLogsArgs) -> tuple[BaseModel, str]:
         notes.append(f"[truncated: stopped reading, {log.stopped}]")
     elif tail_reached:
         notes.append(
-            f"[truncated: only the last {tail} lines per pod were asked for; earlier lines may exist "
-            f"(tail_lines up to {settings.mcp_max_log_lines}, or since_seconds)]"
+            f"[truncated: the last {tail} lines per pod were read; tail_lines (up to "
+            f"{settings.mcp_max_log_lines}) or since_seconds reads earlier ones]"
         )
     waiting = [w.line() for w in waits] + [f"{pod}: {message}" for pod, message in unread.items()]
     if waiting:

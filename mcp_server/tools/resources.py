@@ -240,7 +240,14 @@ async def get_events(call: Call, args: m.GetEventsArgs) -> tuple[BaseModel, str]
     pod_names = [str(p.get("name")) for p in pods]
     claim_names = [str(c.get("name")) for c in claims]
     if pods:
-        others = f"its pod{'s' if len(pods) > 1 else ''} {', '.join(pod_names)}"
+        # each event line names its pod, so the header only counts them, unless no line does or some
+        # pods were not read (the names say which were)
+        name_pods = not lines or pods_left_out > 0 or len(pods) == 1
+        others = (
+            f"its pod{'s' if len(pods) > 1 else ''} {', '.join(pod_names)}"
+            if name_pods
+            else f"its {len(pods)} pods"
+        )
     else:
         others = f"PersistentVolumeClaim{'s' if len(claims) > 1 else ''} {', '.join(claim_names)}"
     if lines:

@@ -310,3 +310,37 @@ def test_received_requests_are_recorded_newest_last_and_can_be_cleared(client: h
     _complete(client, _ask("second"))
     recorded = client.get("/_devstack/requests").json()
     assert [r["messages"][-1]["content"] for r in recorded] == ["first", "second"]
+
+
+def _attached(nonce: str, **blocks: str) -> str:
+    return "\n".join(
+        f'<untrusted-data boundary="{nonce}" source="{source}">\n{body}\n</untrusted-data boundary="{nonce}">'
+        for source, body in blocks.items()
+    )
+
+
+def test_an_applicationset_question_reads_the_owner_the_attached_manifest_names(
+    client: httpx2.Client,
+) -> None:
+    manifest = (
+        "kind: Application\nmetadata:\n"
+        "  ownerReferences: [{apiVersion: argoproj.io/v1alpha1, kind: ApplicationSet, name: shop}]"
+    )
+    system = CONTEXT.replace("kind: Pod", "kind: Application")
+    question = _attached("n1", manifest=manifest) + "\nWhy did my ApplicationSet change not arrive?"
+    tools = [*TOOLS, _tool("get_applicationset", {"applicationset": {"type": "string"}}, ["applicationset"])]
+    message = _complete(client, _ask(question, system), tools=tools)
+    call = message["tool_calls"][0]["function"]
+    assert (call["name"], json.loads(call["arguments"])) == ("get_applicationset", {"applicationset": "shop"})
+
+
+def test_a_failed_analysis_run_named_in_the_events_is_read_next(client: httpx2.Client) -> None:
+    events = (
+        "2026-12-02T03:48:09Z Warning AnalysisRunFailed: Step Analysis Run 'web-7-2' Status New: 'Failed'"
+    )
+    system = CONTEXT.replace("kind: Pod", "kind: Rollout")
+    name, args = _tool_call(
+        client, _attached("n2", events=events) + "\nWhy is this rollout degraded?", system
+    )
+    assert name == "get_manifest"
+    assert (args["kind"], args["name"]) == ("AnalysisRun", "web-7-2")

@@ -445,3 +445,98 @@ def test_a_containers_ready_that_says_more_than_ready_stays_and_other_kinds_keep
         "status": {"conditions": [_condition("Available", "True", "MinimumReplicasAvailable", "ok")]},
     }
     assert clean_manifest(deploy)["status"]["conditions"][0]["type"] == "Available"
+
+
+def test_a_jobs_generated_selector_and_labels_and_defaults_go_and_its_backoff_limit_stays() -> None:
+    uid = "ea5dcc3d-e9f6-5326-9459-722b90d4ad1b"
+    generated = {"batch.kubernetes.io/controller-uid": uid, "controller-uid": uid, "job-name": "reindex"}
+    job = {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": "reindex"},
+        "spec": {
+            "backoffLimit": 6,
+            "completions": 1,
+            "parallelism": 1,
+            "completionMode": "NonIndexed",
+            "suspend": False,
+            "podReplacementPolicy": "TerminatingOrFailed",
+            "selector": {"matchLabels": {"batch.kubernetes.io/controller-uid": uid}},
+            "template": {
+                "metadata": {"labels": {**generated, "app": "reindex"}},
+                "spec": {"containers": [{"name": "reindex", "image": "search-tools:2.7.0"}]},
+            },
+        },
+        "status": {
+            "failed": 4,
+            "conditions": [
+                _condition("FailureTarget", "True", "BackoffLimitExceeded", "reached the backoff limit")
+                | {"lastProbeTime": "2026-12-02T03:00:00Z"},
+                _condition("Failed", "True", "BackoffLimitExceeded", "reached the backoff limit")
+                | {"lastProbeTime": "2026-12-02T03:00:00Z"},
+            ],
+        },
+    }
+    out = clean_manifest(job)
+    assert set(out["spec"]) == {"backoffLimit", "template"}
+    assert out["spec"]["template"]["metadata"] == {"labels": {"app": "reindex"}}
+    assert out["status"]["conditions"] == [
+        _condition("Failed", "True", "BackoffLimitExceeded", "reached the backoff limit")
+    ]
+
+
+def test_a_jobs_chosen_selector_and_a_cronjobs_non_default_policies_are_kept() -> None:
+    manual = {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": "x"},
+        "spec": {
+            "manualSelector": True,
+            "selector": {"matchLabels": {"job-name": "x"}},
+            "parallelism": 3,
+            "template": {"metadata": {"labels": {"job-name": "x"}}, "spec": {"containers": []}},
+        },
+    }
+    assert clean_manifest(manual)["spec"]["selector"] == {"matchLabels": {"job-name": "x"}}
+    assert clean_manifest(manual)["spec"]["parallelism"] == 3
+    cron = {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {"name": "x"},
+        "spec": {
+            "concurrencyPolicy": "Forbid",
+            "suspend": False,
+            "failedJobsHistoryLimit": 1,
+            "schedule": "* * * * *",
+        },
+    }
+    assert clean_manifest(cron)["spec"] == {"concurrencyPolicy": "Forbid", "schedule": "* * * * *"}
+
+
+def test_a_condition_keeps_a_probe_or_update_time_only_when_it_differs_from_the_transition() -> None:
+    later = _condition("Progressing", "False", "ProgressDeadlineExceeded", "timed out") | {
+        "lastUpdateTime": "2026-12-02T03:05:00Z"
+    }
+    same = _condition("Available", "True", "MinimumReplicasAvailable", "ok") | {
+        "lastUpdateTime": "2026-12-02T03:00:00Z"
+    }
+    deploy = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}}
+    out = clean_manifest(deploy | {"status": {"conditions": [same, later]}})
+    assert "lastUpdateTime" not in out["status"]["conditions"][0]
+    assert out["status"]["conditions"][1]["lastUpdateTime"] == "2026-12-02T03:05:00Z"
+
+
+def test_a_container_status_names_its_image_only_when_the_spec_names_another() -> None:
+    pod = _pod(
+        [],
+        containerStatuses=[
+            {"name": "web", "image": "web:1.2.0", "ready": False},
+            {"name": "sidecar", "image": "docker.io/library/envoy:1.31", "ready": True},
+        ],
+    )
+    pod["spec"] = {
+        "containers": [{"name": "web", "image": "web:1.2.0"}, {"name": "sidecar", "image": "envoy:1.31"}]
+    }
+    statuses = clean_manifest(pod)["status"]["containerStatuses"]
+    assert "image" not in statuses[0]
+    assert statuses[1]["image"] == "docker.io/library/envoy:1.31"

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 
 import anyio
 import pytest
 import yaml
 
 from devstack.model.context import parse_context
-from relay.config import LimitsConfig
+from relay.config import LimitsConfig, McpConfig
 from relay.context import build_prompt, build_prompt_async
-from relay.schemas import ChatRequest
+from relay.offered_tools import offered_tools
+from relay.schemas import ChatRequest, ResourceRef
 
 LIMITS = LimitsConfig(max_context_bytes=4096, log_lines_default=20, log_lines_max=50)
 
@@ -243,3 +245,44 @@ def test_other_resources_get_no_application_status_block() -> None:
     manifest = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "status": {"sync": {}}}
     text = build_prompt(request(manifest=json.dumps(manifest)), LIMITS).context_text
     assert "application status" not in text
+
+
+def _application_tab(manifest: Mapping[str, object] | None) -> ChatRequest:
+    body = request(manifest=json.dumps(manifest)) if manifest is not None else request()
+    application = {"group": "argoproj.io", "version": "v1alpha1", "kind": "Application", "name": "checkout"}
+    return body.model_copy(update={"resource": ResourceRef.model_validate(application)})
+
+
+def _offered_on_application_tab(manifest: Mapping[str, object] | None) -> set[str]:
+    tab = _application_tab(manifest)
+    owner = build_prompt(tab, LIMITS).owning_applicationset
+    mcp = McpConfig(server_url="http://127.0.0.1:9/mcp")
+    return set(offered_tools(mcp, tab, scoped=False, owning_applicationset=owner))
+
+
+def test_the_application_tab_offers_its_own_applicationset_by_name_and_no_appset_list() -> None:
+    owned = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Application",
+        "metadata": {
+            "name": "checkout",
+            "ownerReferences": [
+                {"apiVersion": "argoproj.io/v1alpha1", "kind": "ApplicationSet", "name": "shop"}
+            ],
+        },
+    }
+    assert build_prompt(_application_tab(owned), LIMITS).owning_applicationset == "shop"
+    offered = _offered_on_application_tab(owned)
+    assert "get_applicationset" in offered
+    assert "list_applicationsets" not in offered
+
+
+def test_an_application_no_applicationset_owns_is_offered_no_applicationset_tools() -> None:
+    alone = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": {"name": "checkout"}}
+    offered = _offered_on_application_tab(alone)
+    assert offered.isdisjoint({"get_applicationset", "list_applicationsets"})
+    assert {"get_application", "get_diff", "list_applications"} <= offered
+
+
+def test_without_the_applications_manifest_its_tab_is_offered_every_applicationset_tool() -> None:
+    assert {"get_applicationset", "list_applicationsets"} <= _offered_on_application_tab(None)
