@@ -30,6 +30,7 @@ from typing import Any
 import yaml
 
 from devstack.servers import HOST, free_port, start_process, wait_until_ready
+from mcp_server.action_words import ACTION_TOOLS
 
 ROOT = Path(__file__).resolve().parents[1]
 LLAMASTACK_DIR = Path(__file__).resolve().parent / "llamastack"
@@ -66,6 +67,8 @@ class StackOptions:
     identity_modes: tuple[str, ...] = ("cookie", "bearer", "pasted", "browser", "scoped")
     log_dir: Path = ROOT / ".devstack" / "logs"
     scenarios_dir: Path | None = None  # evaluation scenarios the simulator adds to its world (eval/scenarios)
+    # action tools the relay offers, each run only once the user approves it (none: the product's default)
+    actions: tuple[str, ...] = ()
     ready_timeout: float = 60.0
     llamastack_python: Path = field(
         default_factory=lambda: Path(
@@ -290,6 +293,7 @@ class Stack:
                     "scope_signing_key": scope_key,
                     "proxy_secret": proxy_secret,
                 },
+                "actions": {"enabled": list(opts.actions)},
             }
             # the file holds secrets: readable by this user only
             fd = os.open(config_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -411,6 +415,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     up.add_argument(
         "--scenarios", type=Path, metavar="DIR", help="add the evaluation scenarios of DIR to the simulator"
     )
+    up.add_argument(
+        "--actions",
+        default=",".join(ACTION_TOOLS),
+        help="action tools the relay offers (each approved by the user in the tab), comma-separated, or "
+        "'none' (default: all of them, to show the approval card)",
+    )
     raw = sys.argv[1:] if argv is None else list(argv)
     if not raw or (raw[0].startswith("-") and raw[0] not in ("-h", "--help")):
         raw = ["up", *raw]  # `argocd-assistant demo --react 16` means `up --react 16`
@@ -427,6 +437,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         react=args.react,
         identity_modes=tuple(m.strip() for m in args.identity_modes.split(",") if m.strip()),
         scenarios_dir=args.scenarios,
+        actions=tuple(a.strip() for a in args.actions.split(",") if a.strip() and a.strip() != "none"),
     )
     previous = signal.signal(signal.SIGTERM, _raise_stop), signal.signal(signal.SIGINT, _raise_stop)
     try:

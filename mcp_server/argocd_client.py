@@ -3,9 +3,9 @@
 One long-lived aiohttp `ClientSession` per process (connections are reused across callers); the caller's
 token is passed to every method and sent as `Authorization: Bearer`. aiohttp rather than httpx: every tool
 call makes one Argo CD request, and aiohttp spends a third of httpx's CPU on it (bench/README.md). The API
-methods are `ArgoCDReads`' (argocd_api), the errors `argocd_errors`', the log parsing `argocd_logs`'; this
-module carries the GETs out and re-exports those names. No token ever appears in an exception message or a
-log line.
+methods are `ArgoCDReads`' (argocd_api) and `ArgoCDWrites`' (argocd_writes), the errors `argocd_errors`',
+the log parsing `argocd_logs`'; this module carries the GETs and POSTs out and re-exports those names. No
+token ever appears in an exception message or a log line.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import orjson
 from yarl import URL
 
 from mcp_server.argocd_api import ArgoCDReads, UserInfo, decode_json, query_pairs
@@ -34,6 +35,7 @@ from mcp_server.argocd_errors import (
     error_text,
 )
 from mcp_server.argocd_logs import LogLine, LogTail
+from mcp_server.argocd_writes import ArgoCDWrites
 
 __all__ = [
     "ArgoCDClient",
@@ -41,6 +43,7 @@ __all__ = [
     "ArgoCDReads",
     "ArgoCDTimeout",
     "ArgoCDUnavailable",
+    "ArgoCDWrites",
     "BadRequest",
     "LogLine",
     "LogStreamError",
@@ -55,7 +58,7 @@ __all__ = [
 DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 
 
-class ArgoCDClient(ArgoCDReads):
+class ArgoCDClient(ArgoCDWrites):
     """Async Argo CD API client on aiohttp. Create one per process, share it, `await aclose()` at shutdown."""
 
     def __init__(
@@ -159,8 +162,23 @@ class ArgoCDClient(ArgoCDReads):
 
     async def _get_json(self, path: str, token: str | None, params: Mapping[str, Any] | None = None) -> Any:
         """The JSON answer to a GET; the body is streamed and counted, never read past the byte cap."""
-        what = f"GET {path}"
-        response = await self._get(path, token, params)
+        return await self._read_json(await self._get(path, token, params), f"GET {path}")
+
+    async def _send_json(self, path: str, token: str | None, body: Mapping[str, Any]) -> Any:
+        what = f"POST {path}"
+        # exactly `application/json`: Argo CD refuses any other content type on a write (CSRF guard)
+        headers = {**self._headers(token), "Content-Type": "application/json"}
+        try:
+            response = await self._http().post(
+                self._url(path, None), data=orjson.dumps(body), headers=headers, allow_redirects=False
+            )
+        except TimeoutError as exc:
+            raise self._timeout_error(exc, what) from None
+        except aiohttp.ClientError as exc:
+            raise self._transport_error(exc, what) from None
+        return await self._read_json(response, what)
+
+    async def _read_json(self, response: aiohttp.ClientResponse, what: str) -> Any:
         failed = response.status >= 400
         cap = 4096 if failed else self.max_response_bytes  # an error body is only read for its message
         body = bytearray()

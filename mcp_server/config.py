@@ -100,7 +100,17 @@ class Settings(BaseSettings):
         30, ge=1, le=500, description="MCP_MAX_EVENTS: most distinct events returned."
     )
     mcp_read_only: bool = Field(
-        True, description="MCP_READ_ONLY: register only tools annotated read-only (applied once, at start)."
+        True,
+        description="MCP_READ_ONLY: register only the read tools (applied once, at start); false adds the "
+        "action tools (sync_application, refresh_application, rollback_application, run_resource_action, "
+        "list_resource_actions), which run with the caller's own token.",
+    )
+    mcp_action_wait_seconds: float = Field(
+        10.0,
+        ge=0,
+        le=120,
+        description="MCP_ACTION_WAIT_SECONDS: how long a sync or rollback waits for its operation to end "
+        "before answering that it still runs.",
     )
     mcp_transport: Literal["stdio", "http"] = Field("stdio", description="MCP_TRANSPORT: stdio or http.")
     mcp_host: str = Field("127.0.0.1", description="MCP_HOST: HTTP listen address.")

@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mcp_server.action_words import ACTION_GROUP
 from mcp_server.argocd_client import ArgoCDClient
 from mcp_server.config import Settings
 from mcp_server.identity import resolve_caller
@@ -45,8 +46,11 @@ class AppState:
 
 
 def selected_tools(settings: Settings) -> list[ToolSpec]:
-    """The tools this server exposes: in read-only mode only those annotated read-only (decided once)."""
-    return [t for t in TOOLS if not settings.mcp_read_only or (t.annotations.read_only_hint is True)]
+    """The tools this server exposes: in read-only mode (the default) only the read tools, without the
+    action group (decided once, at start)."""
+    if not settings.mcp_read_only:
+        return list(TOOLS)
+    return [t for t in TOOLS if t.annotations.read_only_hint is True and t.name not in ACTION_GROUP]
 
 
 class _RawArguments(FuncMetadata):

@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import secrets
-import time
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mcp_server.argocd_api import ArgoCDReads, decode_json, query_pairs
+import orjson
+
+from mcp_server.argocd_api import decode_json, query_pairs
 from mcp_server.argocd_errors import (
     ArgoCDTimeout,
     ArgoCDUnavailable,
@@ -31,20 +30,15 @@ from mcp_server.argocd_errors import (
     error_for_status,
     error_text,
 )
-from mcp_server.sealed import SealError, seal, unseal
-from relay.errors import Refusal
+from mcp_server.argocd_writes import ArgoCDWrites
+from relay.pending import PendingAnswers, Refused
 
 __all__ = ["BrowserReads", "PendingReads", "ReadAnswer", "ReadRefused"]
 
-_READ_KIND = "read"
-_MAX_READ_ID = 512
-# Recently ended reads remembered to say why a late or repeated answer is refused (bounded).
-_REMEMBERED = 4096
 _CHUNK = 64 * 1024
 
 
-class ReadRefused(Refusal):
-    """A posted answer that is not taken (4xx); the pending read, if any, stays as it was."""
+ReadRefused = Refused  # a posted answer that is not taken (4xx); the pending read stays as it was
 
 
 @dataclass(frozen=True)
@@ -58,89 +52,23 @@ class ReadAnswer:
     error: str | None = None
 
 
-@dataclass
-class _Pending:
-    stream: str
-    user: str
-    deadline: float
-    future: asyncio.Future[ReadAnswer]
-
-
-class PendingReads:
-    """The reads a relay process waits for, by read id: 128 random bits, and, when this replica has an
-    `owner` URL (several replicas), that URL, sealed with the key the replicas share, so whichever replica an
-    answer reaches can hand it on to the one waiting for it (`owner_of`)."""
+class PendingReads(PendingAnswers[ReadAnswer]):
+    """The Argo CD reads a relay process waits for (`pending.PendingAnswers`)."""
 
     def __init__(self, owner: str | None = None, key: bytes | None = None) -> None:
-        self._pending: dict[str, _Pending] = {}
-        self._ended: OrderedDict[str, str] = OrderedDict()
-        self._owner = owner if key else None
-        self._key = key or b""
-
-    def _new_id(self) -> str:
-        nonce = secrets.token_urlsafe(16)
-        if self._owner is None:
-            return nonce
-        return seal(_READ_KIND, {"o": self._owner, "n": nonce}, self._key)
-
-    def owner_of(self, read_id: str) -> str | None:
-        """The URL of the replica that asked for `read_id` when it is another one; None when the id is not
-        a genuine sealed id, or is this replica's own."""
-        if self._owner is None:
-            return None
-        try:
-            owner = unseal(read_id, _READ_KIND, self._key, max_length=_MAX_READ_ID).get("o")
-        except SealError:
-            return None
-        return owner if isinstance(owner, str) and owner != self._owner else None
-
-    def __len__(self) -> int:
-        return len(self._pending)
-
-    def open(self, stream: str, user: str, timeout: float) -> tuple[str, asyncio.Future[ReadAnswer]]:
-        read_id = self._new_id()
-        future: asyncio.Future[ReadAnswer] = asyncio.get_running_loop().create_future()
-        self._pending[read_id] = _Pending(stream, user, time.monotonic() + timeout, future)
-        return read_id, future
-
-    def end(self, read_id: str, why: str) -> None:
-        """The read is over (answered, expired, its stream closed): later answers are refused with `why`."""
-        pending = self._pending.pop(read_id, None)
-        if pending is None:
-            return
-        if not pending.future.done():
-            pending.future.cancel()
-        self._ended[read_id] = why
-        while len(self._ended) > _REMEMBERED:
-            self._ended.popitem(last=False)
-
-    def answer(self, read_id: str, stream: str, user: str, answer: ReadAnswer) -> None:
-        """Hands `answer` to the waiting tool call, or raises ReadRefused saying why not."""
-        pending = self._pending.get(read_id)
-        if pending is None:
-            why = self._ended.get(read_id)
-            if why == "answered":
-                raise ReadRefused(409, "read_already_answered", "This Argo CD read was already answered.")
-            if why is not None:
-                raise ReadRefused(410, f"read_{why}", f"This Argo CD read is no longer pending ({why}).")
-            raise ReadRefused(404, "unknown_read", "No Argo CD read with this id is pending here.")
-        if not secrets.compare_digest(pending.stream, stream):
-            raise ReadRefused(409, "wrong_stream", "This Argo CD read belongs to another answer.")
-        if not secrets.compare_digest(pending.user, user):
-            raise ReadRefused(403, "read_of_another_user", "This Argo CD read belongs to another user.")
-        if time.monotonic() > pending.deadline:
-            self.end(read_id, "expired")
-            raise ReadRefused(410, "read_expired", "This Argo CD read was answered too late.")
-        pending.future.set_result(answer)
-        self.end(read_id, "answered")
+        super().__init__("read", "Argo CD read", owner, key)
 
 
 Emit = Callable[[str, dict[str, Any]], Awaitable[None]]
 
 
-class BrowserReads(ArgoCDReads):
+class BrowserReads(ArgoCDWrites):
     """`ArgoCDReads` whose GETs the user's browser carries out, for one stream of one user. `emit(event,
-    data)` sends an event on that stream. The token arguments are ignored: the browser's session is used."""
+    data)` sends an event on that stream. The token arguments are ignored: the browser's session is used.
+
+    A write (`_send_json`, a POST) is asked of the browser only with `approval`, the id of the approval the
+    user gave in the tab for this very call: the extension carries out a POST only for an approval its user
+    just gave (extension/src/actions.ts), so a write the user did not approve never leaves the browser."""
 
     def __init__(
         self,
@@ -151,7 +79,9 @@ class BrowserReads(ArgoCDReads):
         user: str,
         timeout: float,
         max_bytes: int,
+        approval: str | None = None,
     ) -> None:
+        self._approval = approval
         self._pending = pending
         self._emit = emit
         self._stream_id = stream
@@ -159,38 +89,50 @@ class BrowserReads(ArgoCDReads):
         self._timeout = timeout
         self._max_bytes = max_bytes
 
-    async def _read(self, path: str, params: Mapping[str, Any] | None) -> ReadAnswer:
-        """Argo CD's answer as the browser got it; no answer at all, or an error status, raises."""
+    async def _read(
+        self, path: str, params: Mapping[str, Any] | None, body: Mapping[str, Any] | None = None
+    ) -> ReadAnswer:
+        """Argo CD's answer as the browser got it (to a GET, or with `body` a POST); no answer at all, or an
+        error status, raises."""
+        method = "GET" if body is None else "POST"
         read_id, future = self._pending.open(self._stream_id, self._user, self._timeout)
+        request: dict[str, Any] = {
+            "id": read_id,
+            "method": method,
+            "path": path,
+            "query": query_pairs(params or {}),
+            "max_bytes": self._max_bytes,
+            "timeout_seconds": self._timeout,
+        }
+        if body is not None:
+            request["body"] = orjson.dumps(body).decode()
+        if self._approval is not None:  # every request of an approved action names its approval
+            request["approval"] = self._approval
         try:
-            await self._emit(
-                "argocd_request",
-                {
-                    "id": read_id,
-                    "method": "GET",
-                    "path": path,
-                    "query": query_pairs(params or {}),
-                    "max_bytes": self._max_bytes,
-                    "timeout_seconds": self._timeout,
-                },
-            )
+            await self._emit("argocd_request", request)
             try:
                 answer = await asyncio.wait_for(future, self._timeout)
             except TimeoutError:
                 self._pending.end(read_id, "expired")
                 raise ArgoCDTimeout(
-                    f"your browser did not carry out the Argo CD read GET {path} within {self._timeout:g}s "
+                    f"your browser did not carry out the Argo CD request {method} {path} within "
+                    f"{self._timeout:g}s "
                     "(was the Assistant tab closed or the network interrupted?)"
                 ) from None
         finally:
             self._pending.end(read_id, "closed")
         if answer.error is not None or answer.status is None:
-            raise ArgoCDUnavailable(
-                f"your browser could not reach Argo CD for GET {path}: {(answer.error or 'no answer')[:300]}"
-            )
+            why = (answer.error or "no answer")[:300]
+            raise ArgoCDUnavailable(f"your browser could not reach Argo CD for {method} {path}: {why}")
         if answer.status >= 400:
             raise error_for_status(answer.status, error_text(answer.body[:4096]))
         return answer
+
+    async def _send_json(self, path: str, token: str | None, body: Mapping[str, Any]) -> Any:
+        if self._approval is None:
+            raise ArgoCDUnavailable(f"POST {path} was not approved by the user, so it was not sent")
+        answer = await self._read(path, None, body)
+        return decode_json(answer.body, f"POST {path}") if answer.body.strip() else {}
 
     async def _get_json(self, path: str, token: str | None, params: Mapping[str, Any] | None = None) -> Any:
         answer = await self._read(path, params)

@@ -16,6 +16,7 @@ from typing import Any
 
 import anyio
 from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import BaseModel
 
 from mcp_server.argocd_api import ArgoCDReads
 from mcp_server.config import Settings
@@ -26,7 +27,17 @@ from mcp_server.treecache import TreeCache
 from relay.bodies import BodyError, parse_json
 from relay.browser_reads import Emit
 
-__all__ = ["ToolOutput", "function_tools", "known_tool", "run_function_call", "run_round", "tool_settings"]
+__all__ = [
+    "PreparedCall",
+    "ToolOutput",
+    "function_tools",
+    "known_tool",
+    "prepare_call",
+    "run_function_call",
+    "run_prepared",
+    "run_round",
+    "tool_settings",
+]
 
 _SPECS: dict[str, ToolSpec] = {spec.name: spec for spec in TOOLS}
 # Arguments longer than this are not parsed (a model does not need them; the MCP SDK caps requests too).
@@ -63,16 +74,21 @@ def tool_settings() -> Settings:
     return Settings.model_construct(argocd_server="http://browser.invalid")
 
 
-async def run_function_call(
-    name: str,
-    arguments: str,
-    *,
-    reads: ArgoCDReads,
-    settings: Settings,
-    allowed: list[str],
-    trees: TreeCache | None,
-) -> ToolOutput:
-    """Runs one function call the model made; every failure becomes text the model can act on."""
+@dataclass(frozen=True)
+class PreparedCall:
+    """A function call whose tool is known and allowed and whose arguments are valid."""
+
+    spec: ToolSpec
+    args: BaseModel
+
+    @property
+    def arguments(self) -> dict[str, Any]:
+        """The validated arguments as the tool takes them (what an approval is bound to)."""
+        return self.args.model_dump(mode="json", exclude_none=True)
+
+
+def prepare_call(name: str, arguments: str, *, allowed: list[str]) -> PreparedCall | ToolOutput:
+    """The call ready to run, or the output that tells the model why it cannot run."""
     spec = _SPECS.get(name)
     if spec is None or name not in allowed:
         return ToolOutput(False, f"Unknown tool {name!r}; the tools are: {', '.join(allowed)}.")
@@ -83,12 +99,42 @@ async def run_function_call(
             raw = parse_json(arguments) if arguments.strip() else {}
         except BodyError:
             raise ToolError(f"Invalid arguments for {name}: not a JSON object.") from None
-        args = parse_arguments(spec, raw)
-        call = Call(client=reads, settings=settings, caller=Caller(token=""), trees=trees)
-        _, text = await run_tool(spec, call, args)
+        return PreparedCall(spec, parse_arguments(spec, raw))
+    except ToolError as exc:
+        return ToolOutput(False, str(exc))
+
+
+async def run_prepared(
+    prepared: PreparedCall,
+    *,
+    reads: ArgoCDReads,
+    settings: Settings,
+    trees: TreeCache | None,
+    token: str = "",
+) -> ToolOutput:
+    """Runs a prepared call over `reads` (the browser's, or the relay's client with the user's `token`)."""
+    call = Call(client=reads, settings=settings, caller=Caller(token=token), trees=trees)
+    try:
+        _, text = await run_tool(prepared.spec, call, prepared.args)
     except ToolError as exc:
         return ToolOutput(False, str(exc))
     return ToolOutput(True, text)
+
+
+async def run_function_call(
+    name: str,
+    arguments: str,
+    *,
+    reads: ArgoCDReads,
+    settings: Settings,
+    allowed: list[str],
+    trees: TreeCache | None,
+) -> ToolOutput:
+    """Runs one function call the model made; every failure becomes text the model can act on."""
+    prepared = prepare_call(name, arguments, allowed=allowed)
+    if isinstance(prepared, ToolOutput):
+        return prepared
+    return await run_prepared(prepared, reads=reads, settings=settings, trees=trees)
 
 
 Event = tuple[str, dict[str, Any]]

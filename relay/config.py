@@ -26,6 +26,9 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+# off unless `actions.enabled` names them; list_resource_actions comes with run_resource_action
+from mcp_server.action_words import ACTION_TOOLS
+
 IdentityMode = Literal["cookie", "bearer", "pasted", "browser", "scoped"]
 
 # The MCP server's tool names (mcp_server.tools.TOOLS; a test keeps the two equal). Listed here because
@@ -42,6 +45,7 @@ READ_ONLY_TOOLS: tuple[str, ...] = (
     "list_applicationsets",
     "get_applicationset",
 )
+
 
 DEFAULT_INSTRUCTIONS = """\
 You are an Argo CD expert. Look facts up with the tools (they act with the user's permissions); never guess.
@@ -283,6 +287,32 @@ class ReplicasConfig(_Section):
     )
 
 
+class ActionsConfig(_Section):
+    enabled: list[str] = Field(
+        default_factory=list,
+        description="Action tools the agent may call, each only after the user approves it in the tab: any "
+        f"of {', '.join(ACTION_TOOLS)} (run_resource_action brings list_resource_actions). Empty (the "
+        "default): no actions. They run with the user's own identity (cookie, token or, in the browser mode, "
+        "the browser's session), never in the scoped mode.",
+    )
+    approval_timeout_seconds: float = Field(
+        120.0,
+        gt=0,
+        description="How long an approval request waits for the user's answer; then the action is not run. "
+        "Less than limits.stream_timeout_seconds.",
+    )
+
+    @field_validator("enabled")
+    @classmethod
+    def _known_actions(cls, value: list[str]) -> list[str]:
+        unknown = [name for name in value if name not in ACTION_TOOLS]
+        if unknown:
+            raise ValueError(
+                f"unknown action(s) {', '.join(unknown)}; the actions are {', '.join(ACTION_TOOLS)}"
+            )
+        return list(dict.fromkeys(value))
+
+
 class RelayConfig(BaseSettings):
     """Everything the relay needs; see docs/ for a commented example file."""
 
@@ -305,6 +335,19 @@ class RelayConfig(BaseSettings):
     replicas: ReplicasConfig = Field(
         default_factory=ReplicasConfig, description="Several relay replicas serving the browser mode."
     )
+    actions: ActionsConfig = Field(
+        default_factory=ActionsConfig, description="Actions (sync, rollback, …) the user approves in the tab."
+    )
+
+    @model_validator(mode="after")
+    def _approval_within_a_stream(self) -> Self:
+        wait, timeout = self.actions.approval_timeout_seconds, self.limits.stream_timeout_seconds
+        if self.actions.enabled and wait >= timeout:
+            raise ValueError(
+                f"actions.approval_timeout_seconds ({wait:g}) must be less than "
+                f"limits.stream_timeout_seconds ({timeout:g}): the answer must outlive the wait for approval"
+            )
+        return self
 
     @model_validator(mode="after")
     def _scope_outlives_a_stream(self) -> Self:

@@ -42,6 +42,12 @@ class RelayMetrics:
             registry=self.registry,
         )
         self.errors = Counter("relay_errors", "Errors, by kind.", ["kind"], registry=self.registry)
+        self.actions = Counter(
+            "relay_actions",
+            "Actions asked for approval, by tool and outcome (approved, denied, expired, succeeded, failed).",
+            ["tool", "outcome"],
+            registry=self.registry,
+        )
         self.dependency_up = Gauge(
             "relay_dependency_up",
             "Whether the last check reached a dependency (1) or not (0): GET /healthz?detail=true.",

@@ -10,10 +10,10 @@ needed); and a scoped question never gets a tool its proxy check did not cover.
 from __future__ import annotations
 
 from mcp_server.scope import TOOLS_OUTSIDE_SCOPE
-from relay.config import McpConfig
+from relay.config import ActionsConfig, McpConfig
 from relay.schemas import ChatRequest
 
-__all__ = ["offered_tools"]
+__all__ = ["action_tools", "offered_tools"]
 
 _APPSET_TOOLS = {"list_applicationsets": False, "get_applicationset": True}  # tool: offered when owned
 
@@ -39,3 +39,12 @@ def offered_tools(
     return [
         tool for tool in mcp.allowed_tools if not (scoped and tool in TOOLS_OUTSIDE_SCOPE) and wanted(tool)
     ]
+
+
+def action_tools(actions: ActionsConfig, *, scoped: bool) -> list[str]:
+    """The action tools offered (each run only once the user approves it): none in the scoped mode, where
+    the relay holds only its service credential and actions must run with the user's own identity."""
+    if scoped or not actions.enabled:
+        return []
+    listing = ["list_resource_actions"] if "run_resource_action" in actions.enabled else []
+    return [*actions.enabled, *listing]

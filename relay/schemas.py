@@ -88,3 +88,21 @@ class ConfigResponse(BaseModel):
 class HealthResponse(BaseModel):
     status: str
     checks: dict[str, str] = Field(default_factory=dict)
+
+
+class ApprovalBody(BaseModel):
+    """The person's answer to one `approval_request` (an action the model wants to run)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    stream: str = Field(
+        min_length=1, max_length=64, description="`request_id` of the answer's `start` event."
+    )
+    id: str = Field(min_length=1, max_length=512, description="`id` of the `approval_request` event.")
+    call_id: str = Field(
+        min_length=1, max_length=256, description="`call_id` of the `approval_request` event."
+    )
+    approve: bool = Field(description="true: run the action; false: do not.")
+    arguments_sha256: str = Field(
+        pattern=r"^[0-9a-f]{64}$", description="`arguments_sha256` of the `approval_request` event."
+    )

@@ -14,6 +14,7 @@ from llama_stack_client import AsyncLlamaStackClient
 
 from mcp_server.argocd_client import ArgoCDClient
 from mcp_server.config import Settings
+from relay.approvals import PendingApprovals
 from relay.browser_reads import PendingReads
 from relay.config import RelayConfig
 from relay.conversation import ConversationSigner
@@ -107,6 +108,8 @@ class RelayState:
     )
     # browser mode: the Argo CD reads this process waits for the users' browsers to carry out
     reads: PendingReads = field(init=False)
+    # the approvals of actions this process waits for the users to give in the tab
+    approvals: PendingApprovals = field(init=False)
     _replica_http: aiohttp.ClientSession | None = field(default=None, init=False)
     _function_tools: list[dict[str, Any]] | None = field(default=None, init=False)
     _tool_settings: Settings | None = field(default=None, init=False)
@@ -121,9 +124,9 @@ class RelayState:
             key.get_secret_value().encode() if key is not None else secrets.token_bytes(32)
         )
         # read ids name their replica only with a key every replica shares
-        self.reads = PendingReads(
-            self.config.replicas.advertise_url, key.get_secret_value().encode() if key is not None else None
-        )
+        shared_key = key.get_secret_value().encode() if key is not None else None
+        self.reads = PendingReads(self.config.replicas.advertise_url, shared_key)
+        self.approvals = PendingApprovals(self.config.replicas.advertise_url, shared_key)
         self.streams = StreamSlots(self.config.limits.max_concurrent_streams)
         self._model = self.config.llama_stack.model
 
@@ -147,11 +150,14 @@ class RelayState:
         return credential(key.get_secret_value().encode(), user, ttl)
 
     def function_tools(self) -> list[dict[str, Any]]:
-        """The allowed tools as function tools (browser mode); built on first use (it loads the MCP SDK)."""
+        """The allowed tools and the enabled actions as function tools (the browser mode's tools, and the
+        actions in every mode); built on first use (it loads the MCP SDK)."""
         if self._function_tools is None:
             from relay.browser_tools import function_tools
+            from relay.offered_tools import action_tools
 
-            self._function_tools = function_tools(self.config.mcp.allowed_tools)
+            actions = action_tools(self.config.actions, scoped=False)
+            self._function_tools = function_tools([*self.config.mcp.allowed_tools, *actions])
         return self._function_tools
 
     def tool_settings(self) -> Settings:

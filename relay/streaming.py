@@ -23,7 +23,7 @@ from relay.context import build_prompt_async
 from relay.conversation import Conversation
 from relay.identity import Identity
 from relay.logfilter import SCRUB, Scrubber
-from relay.offered_tools import offered_tools
+from relay.offered_tools import action_tools, offered_tools
 from relay.schemas import ChatRequest
 from relay.sse import encode_event
 from relay.state import NoModelError, RelayState, StreamSlot
@@ -96,6 +96,7 @@ class ChatStream:
     _trees: TreeCache | None = None
     _app_key: str = field(default="", init=False)
     _offered: list[str] = field(default_factory=list, init=False)  # set with the prompt (`_open`)
+    _function_names: list[str] = field(default_factory=list, init=False)  # the function tools offered
     _old_handle: str | None = field(default=None, init=False)
     _scrubber_cache: Scrubber | None = field(default=None, init=False)
 
@@ -142,9 +143,12 @@ class ChatStream:
         return self.identity.mode == "browser"
 
     def _tools(self) -> list[dict[str, Any]]:
-        if self._browser:
-            return [tool for tool in self.state.function_tools() if tool["name"] in self._offered]
-        return [self._mcp_tool()]
+        """Browser mode: every tool as a function tool the relay runs; else the MCP server's read tools
+        through llama-stack, and the actions (if any) as function tools the relay runs once approved."""
+        if not self._function_names:
+            return [self._mcp_tool()]
+        functions = [t for t in self.state.function_tools() if t["name"] in self._function_names]
+        return functions if self._browser else [self._mcp_tool(), *functions]
 
     def _mcp_tool(self) -> dict[str, Any]:
         mcp = self.state.config.mcp
@@ -218,7 +222,7 @@ class ChatStream:
             )
             self.state.metrics.tool_calls.labels(name, str(ok).lower()).inc()
             out.append(sse("tool_result", {"id": item.get("id"), "name": name, "ok": ok, "summary": summary}))
-        elif kind == "response.output_item.done" and item.get("type") == "function_call" and self._browser:
+        elif kind == "response.output_item.done" and item.get("type") == "function_call":
             call = FunctionCall(
                 item_id=str(item.get("id") or item.get("call_id")),
                 call_id=str(item.get("call_id") or ""),
@@ -249,10 +253,9 @@ class ChatStream:
     # -- browser-run tools ----------------------------------------------------------------------------
 
     async def _run_calls(self, deadline: float, outputs: list[dict[str, Any]]) -> AsyncGenerator[bytes]:
-        """One round of the model's function calls, each Argo CD read carried out by the user's browser;
-        `outputs` then holds the `function_call_output` items that continue the response."""
-        from relay.browser_reads import BrowserReads, Emit
-        from relay.browser_tools import ToolOutput, known_tool, run_function_call, run_round
+        """One round of the model's function calls (browser-run reads, approved actions); `outputs` then
+        holds the `function_call_output` items that continue the response."""
+        from relay.function_calls import CallRunner
 
         limits = self.state.config.limits
         self._rounds += 1
@@ -264,43 +267,18 @@ class ChatStream:
             )
         if self._trees is None:  # this answer's own: the agent's next call is usually about the same app
             self._trees = TreeCache(ttl_seconds=30.0, max_entries=8)
-        calls = {call.item_id: call for call in self._calls}
-
-        async def run(item_id: str, emit: Emit) -> ToolOutput:
-            call = calls[item_id]
-            reads = BrowserReads(
-                pending=self.state.reads,
-                emit=emit,
-                stream=self.request_id,
-                user=self.identity.username,
-                timeout=limits.browser_read_timeout_seconds,
-                max_bytes=limits.browser_read_max_bytes,
-            )
-            allowed = self._offered
-            output = await run_function_call(
-                call.name,
-                call.arguments,
-                reads=reads,
-                settings=self.state.tool_settings(),
-                allowed=allowed,
-                trees=self._trees,
-            )
-            label = call.name if known_tool(call.name) else "unknown"
-            self.state.metrics.tool_calls.labels(label, str(output.ok).lower()).inc()
-            summary = self._scrub(first_line(output.text, MAX_SUMMARY))
-            await emit("tool_result", {"id": item_id, "name": call.name, "ok": output.ok, "summary": summary})
-            return output
-
-        done: list[tuple[str, ToolOutput]] = []
-        async with contextlib.aclosing(
-            run_round(list(calls), run=run, deadline=deadline, outputs=done)
-        ) as events:
-            async for event, data in events:
-                yield sse(event, data)
-        for item_id, output in done:
-            outputs.append(
-                {"type": "function_call_output", "call_id": calls[item_id].call_id, "output": output.text}
-            )
+        runner = CallRunner(
+            self.state,
+            self.identity,
+            self.request_id,
+            self._app_key,
+            self._function_names,
+            self._scrub,
+            self._trees,
+        )
+        async with contextlib.aclosing(runner.run(self._calls, deadline, outputs)) as frames:
+            async for frame in frames:
+                yield frame
 
     # -- failures -------------------------------------------------------------------------------------
 
@@ -377,12 +355,12 @@ class ChatStream:
                 request, config.limits, secret=self.identity.token, limiter=self.state.prompt_limiter
             )
             self._context_truncated = prompt.truncated
+            scoped = self.identity.scope_header is not None
             self._offered = offered_tools(
-                config.mcp,
-                request,
-                scoped=self.identity.scope_header is not None,
-                owning_applicationset=prompt.owning_applicationset,
+                config.mcp, request, scoped=scoped, owning_applicationset=prompt.owning_applicationset
             )
+            actions = action_tools(config.actions, scoped=scoped)
+            self._function_names = [*self._offered, *actions] if self._browser else actions
             model = await self.state.model()
             params: dict[str, Any] = {
                 "model": model,
@@ -394,7 +372,7 @@ class ChatStream:
                 params["temperature"] = config.llama_stack.temperature
             if config.llama_stack.max_output_tokens is not None:
                 params["max_output_tokens"] = config.llama_stack.max_output_tokens
-            if self._browser:
+            if self._function_names:
                 self._base_params = params
             first = {**params, "input": prompt.input}
             if self.previous is not None:

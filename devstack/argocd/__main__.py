@@ -45,6 +45,13 @@ def main(argv: list[str] | None = None) -> None:
         metavar="DIR",
         help="devstack only: add the evaluation scenarios of DIR (eval/scenarios) to the demo world",
     )
+    parser.add_argument(
+        "--operation-delay",
+        type=float,
+        default=SimulatorConfig.operation_delay,
+        metavar="SECONDS",
+        help="devstack only: how long a sync or rollback stays Running (default %(default)s)",
+    )
     args = parser.parse_args(argv)
     config = SimulatorConfig(
         extension_url=args.extension_url,
@@ -54,6 +61,7 @@ def main(argv: list[str] | None = None) -> None:
         extensions_dir=args.extensions_dir,
         route_extensions_dirs=dict(args.route_extensions_dir),
         scenarios_dir=args.scenarios,
+        operation_delay=args.operation_delay,
     )
     uvicorn.run(create_app(config), host=args.host, port=args.port, log_level="warning")
 

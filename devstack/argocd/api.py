@@ -1,9 +1,12 @@
-"""The Argo CD REST endpoints the assistant uses (besides logs): session, account, applications."""
+"""The Argo CD REST endpoints the assistant uses (besides logs): session, account, applications.
+
+The write endpoints (sync, rollback, resource actions) are in api_actions."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -11,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from devstack.argocd import kube, world
-from devstack.argocd.access import get_app, world_of
+from devstack.argocd.access import get_app, state_of, world_of
 from devstack.argocd.auth import authenticate, claims_or_none, request_token
 from devstack.argocd.errors import INVALID_ARGUMENT, NOT_FOUND, UNAUTHENTICATED, ApiError
 from devstack.argocd.fields import filter_fields, parse_fields
@@ -140,7 +143,12 @@ async def list_applications(request: Request) -> Response:
 
 @api_errors
 async def get_application(request: Request) -> Response:
+    """With `refresh` (normal or hard) Argo CD asks the controller to compare again and answers the
+    refreshed app: here the comparison finds what it found before, only `status.reconciledAt` moves."""
     app = get_app(enforcer_of(request), authenticate(request), request, request.path_params["name"])
+    if "refresh" in request.query_params:
+        app = state_of(request).writable(app)
+        app.reconciled_at = kube.rfc3339(datetime.now(UTC))
     return JSONResponse(world.application(app))
 
 
@@ -172,7 +180,7 @@ async def managed_resources(request: Request) -> Response:
     return JSONResponse({"items": items})
 
 
-def _find_node(app: world.App, group: str, kind: str, namespace: str, name: str) -> JSON | None:
+def find_node(app: world.App, group: str, kind: str, namespace: str, name: str) -> JSON | None:
     for obj in app.objects:
         meta = obj["metadata"]
         if (kube.group_of(obj["apiVersion"]), obj["kind"], meta["namespace"], meta["name"]) == (
@@ -190,7 +198,7 @@ async def get_resource(request: Request) -> Response:
     app = get_app(enforcer_of(request), authenticate(request), request, request.path_params["name"])
     q = request.query_params
     kind, group, name = q.get("kind", ""), q.get("group", ""), q.get("resourceName", "")
-    obj = _find_node(app, group, kind, q.get("namespace", ""), name)
+    obj = find_node(app, group, kind, q.get("namespace", ""), name)
     if obj is None:
         raise ApiError(INVALID_ARGUMENT, f"{kind} {group} {name} not found as part of application {app.name}")
     (masked,) = hide_secret_data(obj)
@@ -220,6 +228,13 @@ async def api_not_found(request: Request) -> Response:
 
 
 def routes() -> list[BaseRoute]:
+    from devstack.argocd.api_actions import (
+        list_resource_actions,
+        rollback_application,
+        run_resource_action,
+        run_resource_action_v2,
+        sync_application,
+    )
     from devstack.argocd.api_appsets import get_applicationset, list_applicationsets
     from devstack.argocd.api_revisions import chart_details, revision_metadata
     from devstack.argocd.podlogs import pod_logs
@@ -235,6 +250,11 @@ def routes() -> list[BaseRoute]:
         Route(base + "/resource-tree", resource_tree, methods=["GET"]),
         Route(base + "/managed-resources", managed_resources, methods=["GET"]),
         Route(base + "/resource", get_resource, methods=["GET"]),
+        Route(base + "/sync", sync_application, methods=["POST"]),
+        Route(base + "/rollback", rollback_application, methods=["POST"]),
+        Route(base + "/resource/actions", list_resource_actions, methods=["GET"]),
+        Route(base + "/resource/actions", run_resource_action, methods=["POST"]),
+        Route(base + "/resource/actions/v2", run_resource_action_v2, methods=["POST"]),
         Route(base + "/events", list_events, methods=["GET"]),
         Route(base + "/logs", pod_logs, methods=["GET"]),
         Route(base + "/pods/{podName}/logs", pod_logs, methods=["GET"]),

@@ -7,8 +7,6 @@ a forbidden one 403 with the enforcer's detailed message.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -16,7 +14,7 @@ from devstack.argocd import world
 from devstack.argocd.access import world_of
 from devstack.argocd.api import api_errors, enforcer_of
 from devstack.argocd.auth import authenticate
-from devstack.argocd.errors import NOT_FOUND, PERMISSION_DENIED, UNKNOWN, ApiError
+from devstack.argocd.errors import NOT_FOUND, UNKNOWN, ApiError, enforce_denied
 from devstack.argocd.selectors import parse_selector
 
 
@@ -56,10 +54,5 @@ async def get_applicationset(request: Request) -> Response:
             NOT_FOUND, f'error getting ApplicationSet: applicationset.argoproj.io "{name}" not found'
         )
     if not enforcer_of(request).enforce(claims.subjects, "applicationsets", "get", appset.rbac_name()):
-        issued = datetime.fromtimestamp(claims.issued_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        raise ApiError(
-            PERMISSION_DENIED,
-            f"permission denied: applicationsets, get, {appset.rbac_name()}, "
-            f"sub: {claims.username}, iat: {issued}",
-        )
+        raise enforce_denied(claims, "applicationsets", "get", appset.rbac_name())
     return JSONResponse(appset.body)

@@ -18,3 +18,6 @@ class SimulatorConfig:
     # devstack only: a directory of evaluation scenarios (eval/scenarios/*.yaml); each adds an Application
     # (project `eval`) to the demo world of this instance only
     scenarios_dir: str | None = None
+    # devstack only: seconds the simulated controller takes to finish a sync or rollback (the operation is
+    # Running until then; 0 = finished by the next request)
+    operation_delay: float = 0.5

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 from starlette.responses import JSONResponse
 
+from devstack.argocd.tokens import Claims
+
 INVALID_ARGUMENT, NOT_FOUND, PERMISSION_DENIED, UNAUTHENTICATED, UNKNOWN, INTERNAL = 3, 5, 7, 16, 2, 13
-HTTP_STATUS = {3: 400, 5: 404, 7: 403, 16: 401, 2: 500, 13: 500, 14: 503, 6: 409, 10: 409}
+FAILED_PRECONDITION = 9
+HTTP_STATUS = {3: 400, 5: 404, 7: 403, 9: 400, 16: 401, 2: 500, 13: 500, 14: 503, 6: 409, 10: 409}
 HTTP_STATUS_TEXT = {
     400: "Bad Request",
     401: "Unauthorized",
@@ -54,3 +58,12 @@ def permission_denied() -> ApiError:
 
 def app_not_found(name: str) -> ApiError:
     return ApiError(NOT_FOUND, f'applications.argoproj.io "{name}" not found')
+
+
+def enforce_denied(claims: Claims, resource: str, action: str, obj: str) -> ApiError:
+    """What Argo CD's `enf.EnforceErr` answers: the request and who asked (sub, and iat in RFC 3339)."""
+    issued = datetime.fromtimestamp(claims.issued_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return ApiError(
+        PERMISSION_DENIED,
+        f"permission denied: {resource}, {action}, {obj}, sub: {claims.username}, iat: {issued}",
+    )

@@ -1,6 +1,7 @@
 """The shape of the demo world: the App record every builder fills and every view reads.
 
-Names are fixed by docs/dev/CONTRACTS.md. Everything is built once at import and never mutated.
+Names are fixed by docs/dev/CONTRACTS.md. Everything is built once at import and never mutated: a simulator
+instance that writes (sync, rollback, resource actions) changes its own copy (devstack.argocd.state).
 """
 
 from __future__ import annotations
@@ -56,6 +57,9 @@ class App:
     sync_policy: JSON | None = None  # spec.syncPolicy when it is not the default
     owner_appset: str = ""  # the ApplicationSet that generated this Application
     synced_ago: float = 7190  # seconds since the last successful sync finished
+    # Written by a simulator instance only (devstack.argocd.state), never in the shared world:
+    requested_operation: JSON | None = None  # the Application's `operation` (set until the sync finishes)
+    reconciled_at: str = ""  # status.reconciledAt after a refresh (RFC 3339); "" = 45 s ago
 
     @property
     def uid(self) -> str:

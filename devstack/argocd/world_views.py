@@ -112,6 +112,12 @@ def resource_statuses(app: App) -> list[JSON]:
     return out
 
 
+def automated_sync_enabled(app: App) -> bool:
+    """Argo CD's IsAutomatedSyncEnabled: `automated` is set and its `enabled` is not false."""
+    automated = sync_policy(app).get("automated")
+    return isinstance(automated, dict) and automated.get("enabled") is not False
+
+
 def sync_policy(app: App) -> JSON:
     if app.sync_policy is not None:
         return copy.deepcopy(app.sync_policy)
@@ -276,12 +282,14 @@ def application(app: App) -> JSON:
             "health": health,
             "history": app.history,
             "conditions": app.conditions or None,
-            "reconciledAt": rfc3339(ago(45)),
+            "reconciledAt": app.reconciled_at or rfc3339(ago(45)),
             "operationState": app.operation if app.operation is not None else default_operation(app),
             "sourceType": _source_type(app),
             "summary": {"images": sorted({i for o in app.objects for i in _images(o)})},
             "controllerNamespace": ARGOCD_NAMESPACE,
         },
+        # Go omitempty: only while an operation is requested and not finished
+        **({"operation": copy.deepcopy(app.requested_operation)} if app.requested_operation else {}),
     }
 
 

@@ -105,6 +105,8 @@ _NEXT_STEPS = {
 
 def answer_from_tool(tool: str, result: str, context: Context) -> str:
     """About 200 tokens of Markdown built only from the tool result and the context."""
+    if result.startswith("Not done:"):  # an action the person declined, or never answered
+        return f"I did not do it. {result.removeprefix('Not done:').strip()}"
     base = next((key for key in _NEXT_STEPS if tool.endswith(key)), "")
     if re.search(r"permission denied|not found|unauthori[sz]ed|forbidden|^error", result, re.IGNORECASE):
         lead = f"I called `{tool}` for {context.describe()}, but it returned an error:"

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
+from devstack.model.actions import action_call, injected_action
 from devstack.model.answers import answer_from_attached_logs, answer_from_context, answer_from_tool
 from devstack.model.context import Context, message_text, parse_context
 
@@ -161,6 +162,11 @@ def decide(messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None) -
         tool, args = _tool_call_for(messages, last.get("tool_call_id"))
         result = message_text(last.get("content"))
         target = _target_of(args, context)
+        injected = injected_action(result, offered, context)
+        if injected is not None and not tool.endswith(injected[0]):
+            return Reply(
+                tool_call=ToolCall(*injected)
+            )  # a weak model obeys what it read (the gate must hold)
         follow_up = (
             _follow_up(question, tool, result, offered, context)
             or _logs_after_backoff(question, tool, result, offered, target)
@@ -174,6 +180,9 @@ def decide(messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None) -
     if last.get("role") == "user" and attached_logs is not None and _asks_about_logs(question):
         return Reply(text=answer_from_attached_logs(attached_logs, context))
     if last.get("role") == "user" and offered:
+        action = action_call(question, offered, context)
+        if action is not None:
+            return Reply(tool_call=ToolCall(*action))
         from_attached = (
             _logs_from_attached_events(question, messages, offered, context)
             or _from_application_status(question, messages, offered, context)

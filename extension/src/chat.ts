@@ -2,8 +2,11 @@
 
 import { routingHeaders } from './config';
 import { type ArgoCDRead, toArgoCDRead } from './reads';
+import { ChatHttpError, relayRefusal, str } from './refusal';
 import { readSse } from './sse';
 import type { AppRef, ResourceRef } from './types';
+
+export { ChatHttpError, EXTENSION_FORBIDDEN } from './refusal';
 
 export interface ChatContext {
   manifest: string | null;
@@ -26,22 +29,48 @@ export type ChatEvent =
   | { type: 'tool_result'; id: string; name: string; ok: boolean; summary: string }
   | { type: 'error'; code: string; message: string }
   | { type: 'argocd_request'; read: ArgoCDRead }
+  | ({ type: 'approval_request' } & ApprovalRequest)
+  | { type: 'approval_result'; id: string; call_id: string; outcome: ApprovalOutcome }
   | { type: 'end'; usage: unknown; truncated: unknown; conversation: string };
 
-/** A refusal before the stream started (HTTP status other than 200). */
-export class ChatHttpError extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-    readonly code: string,
-  ) {
-    super(message);
-    this.name = 'ChatHttpError';
-  }
+/** An action the model wants to run, waiting for the person's Approve or Deny (actions.ts). */
+export interface ApprovalRequest {
+  id: string;
+  /** The model's call id: what the decision names (the tool_call event's id may differ). */
+  call_id: string;
+  tool: string;
+  /** The action in plain words, e.g. "Sync application payments to its target revision, prune: no, …". */
+  summary: string;
+  arguments: Record<string, unknown>;
+  arguments_sha256: string;
+  expires_in_seconds: number;
 }
 
-function str(value: unknown): string {
-  return typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value);
+export type ApprovalOutcome = 'approved' | 'denied' | 'expired';
+
+const OUTCOMES: readonly string[] = ['approved', 'denied', 'expired'];
+
+function nonEmpty(value: unknown): value is string {
+  return typeof value === 'string' && value !== '';
+}
+
+// A request the decision cannot name exactly (ids, digest) is dropped: nobody could approve it anyway, and
+// the relay tells the model it expired.
+function toApprovalRequest(d: Record<string, unknown>): ApprovalRequest | null {
+  const args = d.arguments;
+  if (!nonEmpty(d.id) || !nonEmpty(d.call_id) || !nonEmpty(d.tool)) return null;
+  if (typeof d.arguments_sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(d.arguments_sha256)) return null;
+  if (!args || typeof args !== 'object' || Array.isArray(args)) return null;
+  const expires = d.expires_in_seconds;
+  return {
+    id: d.id,
+    call_id: d.call_id,
+    tool: d.tool,
+    summary: str(d.summary),
+    arguments: args as Record<string, unknown>,
+    arguments_sha256: d.arguments_sha256,
+    expires_in_seconds: typeof expires === 'number' && Number.isFinite(expires) && expires > 0 ? expires : 0,
+  };
 }
 
 /** Turns one SSE frame into a typed event; unknown names and malformed data are dropped. */
@@ -69,42 +98,18 @@ export function toChatEvent(name: string, data: string): ChatEvent | null {
       const read = toArgoCDRead(d);
       return read ? { type: 'argocd_request', read } : null;
     }
+    case 'approval_request': {
+      const request = toApprovalRequest(d);
+      return request ? { type: 'approval_request', ...request } : null;
+    }
+    case 'approval_result':
+      if (!nonEmpty(d.id) || typeof d.outcome !== 'string' || !OUTCOMES.includes(d.outcome)) return null;
+      return { type: 'approval_result', id: d.id, call_id: str(d.call_id), outcome: d.outcome as ApprovalOutcome };
     case 'end':
       return { type: 'end', usage: d.usage, truncated: d.truncated, conversation: str(d.conversation) };
     default:
       return null;
   }
-}
-
-export const EXTENSION_FORBIDDEN =
-  'Argo CD did not let your account use the Assistant ("Unauthorized extension request"). Using it needs the RBAC ' +
-  'permission `extensions, invoke, assistant` (and read access to this application). Ask an Argo CD administrator ' +
-  'to add a line such as `p, role:<your role>, extensions, invoke, assistant, allow` to the argocd-rbac-cm ConfigMap.';
-
-async function refusal(res: Response): Promise<ChatHttpError> {
-  let message = '';
-  let code = '';
-  try {
-    const text = await res.text();
-    try {
-      const body = JSON.parse(text) as Record<string, unknown>;
-      const detail = body.detail;
-      const inner = detail && typeof detail === 'object' ? (detail as Record<string, unknown>) : body;
-      message = str(inner.message) || (typeof detail === 'string' ? detail : '') || str(body.error);
-      code = str(inner.code);
-    } catch {
-      message = text.trim();
-    }
-  } catch {
-    // body unreadable: the status alone speaks
-  }
-  if (res.status === 401 && !code && /unauthorized extension request/i.test(message)) {
-    // Argo CD's proxy itself refused: the user lacks `extensions, invoke, assistant` (or read access to the
-    // application). No token helps with that, so say who can fix it and how.
-    return new ChatHttpError(EXTENSION_FORBIDDEN, 401, 'extension_forbidden');
-  }
-  if (!message) message = `The assistant answered HTTP ${res.status}.`;
-  return new ChatHttpError(message.slice(0, 400), res.status, code);
 }
 
 /**
@@ -130,7 +135,7 @@ export async function streamChat(
     },
     body: JSON.stringify(request),
   });
-  if (!response.ok) throw await refusal(response);
+  if (!response.ok) throw await relayRefusal(response);
   const type = response.headers.get('Content-Type') ?? '';
   if (!type.includes('text/event-stream') || !response.body) {
     throw new ChatHttpError('The assistant answered with something other than a stream.', response.status, 'bad_response');

@@ -2,7 +2,10 @@
 // need Argo CD data, and only this browser holds the user's session (the httpOnly argocd.token cookie, sent
 // on same-origin /api/v1 calls). The tab performs the GET exactly as asked and posts the raw answer back;
 // the relay shapes, redacts and caps it with the MCP server's own code. Nothing is interpreted here.
+// The one exception is an action the person approved in this tab: its requests (a POST, or a GET with
+// `refresh`) are carried out only as actions.ts allows.
 
+import { type Approvals, NO_APPROVALS, needsApproval, writeAllowed } from './actions';
 import { routingHeaders } from './config';
 import type { AppRef } from './types';
 
@@ -13,6 +16,10 @@ export interface ArgoCDRead {
   query: [string, string][];
   max_bytes: number;
   timeout_seconds: number;
+  /** A POST's JSON body, sent as is. */
+  body: string | null;
+  /** The id of the approval an action's requests name (actions.ts). */
+  approval: string | null;
 }
 
 export function toArgoCDRead(d: Record<string, unknown>): ArgoCDRead | null {
@@ -27,19 +34,24 @@ export function toArgoCDRead(d: Record<string, unknown>): ArgoCDRead | null {
     query,
     max_bytes: typeof d.max_bytes === 'number' && d.max_bytes > 0 ? d.max_bytes : 1 << 20,
     timeout_seconds: typeof d.timeout_seconds === 'number' && d.timeout_seconds > 0 ? d.timeout_seconds : 20,
+    body: typeof d.body === 'string' ? d.body : null,
+    approval: typeof d.approval === 'string' && d.approval ? d.approval : null,
   };
 }
 
-// Only the read-only endpoints the tools use: whatever the relay asks, this tab never writes anything or
-// reads outside the applications and ApplicationSets APIs with the user's session.
+// Only the read-only endpoints the tools use: whatever the relay asks, this tab never reads outside the
+// applications and ApplicationSets APIs with the user's session, and writes only what its user approved.
 const SEGMENT = '[^/?#]+';
-const APP_READS = `(resource-tree|resource|events|logs|managed-resources|revisions/${SEGMENT}/(metadata|chartdetails))`;
+const APP_READS = `(resource-tree|resource|resource/actions|events|logs|managed-resources|revisions/${SEGMENT}/(metadata|chartdetails))`;
 const ALLOWED = new RegExp(
   `^/api/v1/(applications(/${SEGMENT}(/${APP_READS})?)?|applicationsets(/${SEGMENT})?)$`,
 );
 
-export function readAllowed(read: ArgoCDRead): boolean {
-  return read.method === 'GET' && ALLOWED.test(read.path) && !read.path.includes('..');
+/** Whether the tab carries `read` out: a read the tools use, or the request of an action approved here. */
+export function readAllowed(read: ArgoCDRead, approvals: Approvals = NO_APPROVALS): boolean {
+  if (read.path.includes('..')) return false;
+  if (needsApproval(read)) return writeAllowed(read, approvals);
+  return ALLOWED.test(read.path);
 }
 
 interface Answer {
@@ -78,9 +90,10 @@ async function readCapped(response: Response, max: number): Promise<{ body: stri
   }
 }
 
-async function perform(read: ArgoCDRead, signal: AbortSignal): Promise<Answer> {
-  if (!readAllowed(read)) {
-    return { status: null, body: '', truncated: false, error: `the Assistant tab does not carry out ${read.method} ${read.path}` };
+async function perform(read: ArgoCDRead, signal: AbortSignal, approvals: Approvals): Promise<Answer> {
+  if (!readAllowed(read, approvals)) {
+    const why = needsApproval(read) ? ': it changes something, and only an action its user approved in the tab is carried out' : '';
+    return { status: null, body: '', truncated: false, error: `the Assistant tab does not carry out ${read.method} ${read.path}${why}` };
   }
   const timeout = new AbortController();
   const timer = setTimeout(() => timeout.abort(), read.timeout_seconds * 1000);
@@ -88,10 +101,14 @@ async function perform(read: ArgoCDRead, signal: AbortSignal): Promise<Answer> {
   signal.addEventListener('abort', stop);
   try {
     const query = new URLSearchParams(read.query).toString();
+    const post = read.method === 'POST';
     const response = await fetch(query ? `${read.path}?${query}` : read.path, {
+      method: read.method,
       credentials: 'same-origin',
       signal: timeout.signal,
-      headers: { Accept: 'application/json' },
+      // exactly application/json: Argo CD's API refuses any other Content-Type (charset included) with 415
+      headers: post ? { Accept: 'application/json', 'Content-Type': 'application/json' } : { Accept: 'application/json' },
+      body: post ? read.body : undefined,
     });
     const { body, truncated } = await readCapped(response, read.max_bytes);
     return { status: response.status, body, truncated, error: null };
@@ -107,9 +124,17 @@ async function perform(read: ArgoCDRead, signal: AbortSignal): Promise<Answer> {
 /**
  * Carries out one read and posts the answer to the relay (`POST <base>/api/argocd-responses`). Never
  * throws: a read the tab cannot carry out is posted as an error, which the agent is told in words.
+ * `approvals` are the ones its user gave in this answer's run.
  */
-export async function answerRead(basePath: string, app: AppRef, stream: string, read: ArgoCDRead, signal: AbortSignal): Promise<void> {
-  const answer = await perform(read, signal);
+export async function answerRead(
+  basePath: string,
+  app: AppRef,
+  stream: string,
+  read: ArgoCDRead,
+  signal: AbortSignal,
+  approvals: Approvals = NO_APPROVALS,
+): Promise<void> {
+  const answer = await perform(read, signal, approvals);
   if (signal.aborted) return;
   const post = (payload: Answer): Promise<Response> =>
     fetch(`${basePath}/api/argocd-responses`, {

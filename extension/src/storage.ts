@@ -17,7 +17,35 @@ export interface TextPart {
   text: string;
 }
 
-export type Part = TextPart | ToolPart;
+/**
+ * Where an action the model asked for stands: `waiting` for the person; `approved` (running) or `denied`
+ * once they clicked (or the relay said so); `expired`; `done` or `failed` (Argo CD's refusal in `message`)
+ * once the approved action's result came; `refused` when the relay did not take the decision (`message`);
+ * `closed` when the answer ended while it waited; `unconfirmed` when it ended after Approve, before a result.
+ */
+export type ApprovalState = 'waiting' | 'approved' | 'denied' | 'expired' | 'done' | 'failed' | 'refused' | 'closed' | 'unconfirmed';
+
+export interface ApprovalPart {
+  type: 'approval';
+  id: string;
+  call_id: string;
+  tool: string;
+  summary: string;
+  /** The arguments as compact JSON. */
+  arguments: string;
+  arguments_sha256: string;
+  /** The tool card this request belongs to (placed right after it): its result ends the action. */
+  tool_id: string;
+  /** When the relay stops waiting (epoch ms; 0: not said). */
+  expires_at: number;
+  state: ApprovalState;
+  /** The relay's outcome (approval_result): it overrides what the tab assumed when the person clicked. */
+  outcome?: 'approved' | 'denied' | 'expired';
+  /** Words for the state: a refusal, or why the decision did not reach the relay. */
+  message?: string;
+}
+
+export type Part = TextPart | ToolPart | ApprovalPart;
 
 export interface Message {
   role: 'user' | 'assistant';
@@ -31,6 +59,21 @@ export interface Message {
 export interface Conversation {
   handle: string | null;
   messages: Message[];
+}
+
+/**
+ * The message with no approval left open: once its answer ended (and in storage), nothing can be approved
+ * any more, so a reloaded page never offers Approve for an old request.
+ */
+export function endApprovals(m: Message): Message {
+  if (!m.parts.some((p) => p.type === 'approval' && (p.state === 'waiting' || p.state === 'approved'))) return m;
+  const parts = m.parts.map((p): Part => {
+    if (p.type !== 'approval') return p;
+    if (p.state === 'waiting') return { ...p, state: 'closed', message: undefined };
+    if (p.state === 'approved') return { ...p, state: 'unconfirmed' };
+    return p;
+  });
+  return { ...m, parts };
 }
 
 const PREFIX = 'argocd-assistant';
@@ -57,7 +100,8 @@ export function loadConversation(key: string): Conversation {
     const parsed = JSON.parse(raw) as Partial<Conversation>;
     return {
       handle: typeof parsed.handle === 'string' ? parsed.handle : null,
-      messages: Array.isArray(parsed.messages) ? parsed.messages : [],
+      // a stored request is never open (saved before this rule, or by hand): it shows closed, without buttons
+      messages: Array.isArray(parsed.messages) ? parsed.messages.map((m) => (m && Array.isArray(m.parts) ? endApprovals(m) : m)) : [],
     };
   } catch {
     return empty;
@@ -67,7 +111,7 @@ export function loadConversation(key: string): Conversation {
 export function saveConversation(key: string, conv: Conversation): void {
   const s = store();
   if (!s) return;
-  let messages = conv.messages.slice(-MAX_MESSAGES).map((m) => ({ ...m, pending: false }));
+  let messages = conv.messages.slice(-MAX_MESSAGES).map((m) => ({ ...endApprovals(m), pending: false }));
   try {
     let json = JSON.stringify({ handle: conv.handle, messages });
     while (json.length > MAX_BYTES && messages.length > 1) {

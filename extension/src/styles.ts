@@ -7,13 +7,13 @@ const STYLE_ID = 'argocd-assistant-styles';
 const CSS = `
 .aa-root{--aa-bg:#fff;--aa-bg-soft:#f4f7f9;--aa-border:#dee6eb;--aa-text:#363c4a;--aa-muted:#6d7f8b;
 --aa-accent:#00a2b3;--aa-accent-strong:#0b7f8c;--aa-blue:#0dadea;--aa-user:#e6f6f8;--aa-danger:#e96d76;
---aa-danger-bg:#fdecee;--aa-ok:#18be94;--aa-code-bg:#f4f7f9;--aa-focus:#0dadea;
+--aa-danger-bg:#fdecee;--aa-ok:#18be94;--aa-code-bg:#f4f7f9;--aa-focus:#0dadea;--aa-warn:#c98a00;--aa-warn-bg:#fff7e0;
 font-family:Heebo,-apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,sans-serif;font-size:14px;line-height:1.5;
 color:var(--aa-text);background:var(--aa-bg);display:flex;flex-direction:column;gap:12px;padding:16px;
 border-radius:4px;min-height:360px;box-sizing:border-box}
 .theme-dark .aa-root,.aa-root.aa-dark{--aa-bg:#1e262e;--aa-bg-soft:#283039;--aa-border:#3b4652;--aa-text:#dee6eb;
 --aa-muted:#98a6b1;--aa-accent:#1bc4d6;--aa-accent-strong:#7fdde8;--aa-user:#1d3b44;--aa-danger:#f08a92;
---aa-danger-bg:#3d2327;--aa-code-bg:#141a20}
+--aa-danger-bg:#3d2327;--aa-code-bg:#141a20;--aa-warn:#f4c030;--aa-warn-bg:#3a3220}
 .aa-root *{box-sizing:border-box}
 .aa-header{display:flex;align-items:center;gap:8px;flex-wrap:wrap}
 .aa-title{font-size:16px;font-weight:500;margin:0;flex:1}
@@ -71,6 +71,22 @@ font-size:12px;background:var(--aa-bg-soft)}
 .aa-tool--ok{border-left-color:var(--aa-ok)}.aa-tool--failed{border-left-color:var(--aa-danger)}
 .aa-tool__name{font-family:"Roboto Mono",Menlo,Consolas,monospace;font-weight:500}
 .aa-tool__args{font-family:"Roboto Mono",Menlo,Consolas,monospace;color:var(--aa-muted);word-break:break-all}
+/* an action waiting for the person: amber while it waits; the state line says it in words in every tone */
+.aa-approval{border:1px solid var(--aa-border);border-left:4px solid var(--aa-warn);border-radius:3px;padding:8px 10px;
+margin:0 0 8px;background:var(--aa-bg-soft);display:flex;flex-direction:column;gap:6px}
+.aa-approval--waiting{background:var(--aa-warn-bg);border-color:var(--aa-warn)}
+.aa-approval--running{border-left-color:var(--aa-blue)}.aa-approval--ok{border-left-color:var(--aa-ok)}
+.aa-approval--failed{border-left-color:var(--aa-danger)}.aa-approval--off{border-left-color:var(--aa-muted)}
+.aa-approval__title{font-size:12px;color:var(--aa-muted);text-transform:uppercase;letter-spacing:.04em}
+.aa-approval__summary{font-size:15px;font-weight:600;color:var(--aa-text)}
+.aa-approval__call{font-size:12px}
+.aa-approval__args{font-family:"Roboto Mono",Menlo,Consolas,monospace;font-size:12px;color:var(--aa-muted);
+word-break:break-all;white-space:pre-wrap}
+.aa-approval__more summary{cursor:pointer;color:var(--aa-muted);display:inline}
+.aa-approval__more[open] .aa-approval__args{display:block;margin-top:4px;max-height:160px;overflow:auto}
+.aa-approval__state{font-weight:500}
+.aa-approval__state:focus{outline:none}.aa-approval__state:focus-visible{outline:2px solid var(--aa-focus)}
+.aa-approval__buttons{display:flex;gap:8px}
 .aa-error{border:1px solid var(--aa-danger);background:var(--aa-danger-bg);border-radius:4px;padding:8px 12px;
 display:flex;gap:8px;align-items:center;flex-wrap:wrap}
 .aa-cursor{display:inline-block;width:7px;height:14px;background:var(--aa-accent);vertical-align:text-bottom;

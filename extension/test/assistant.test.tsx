@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { AssistantTab } from '../src/index';
 import type { KubeObject } from '../src/types';
+import { controlledSse, settle, sse } from './harness';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -15,40 +16,6 @@ const pod = {
   metadata: { name: 'checkout-api-1', namespace: 'checkout', uid: 'uid-1' },
   spec: { containers: [{ name: 'api' }], initContainers: [{ name: 'migrate' }] },
 };
-
-function sse(frames: Array<[string, unknown]>): Response {
-  const text = frames.map(([name, data]) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`).join(': ping\n\n');
-  const bytes = new TextEncoder().encode(text);
-  const body = new ReadableStream<Uint8Array>({
-    start(c) {
-      for (let i = 0; i < bytes.length; i += 17) c.enqueue(bytes.slice(i, i + 17));
-      c.close();
-    },
-  });
-  return new Response(body, { status: 200, headers: { 'Content-Type': 'text/event-stream' } });
-}
-
-/** An SSE reply the test feeds frame by frame; it ignores abort (like frames already in flight) unless told. */
-function controlledSse(init?: RequestInit, honourAbort = true) {
-  let ctrl!: ReadableStreamDefaultController<Uint8Array>;
-  const body = new ReadableStream<Uint8Array>({
-    start(c) {
-      ctrl = c;
-    },
-  });
-  if (honourAbort) {
-    init?.signal?.addEventListener('abort', () => ctrl.error(new DOMException('The operation was aborted.', 'AbortError')));
-  }
-  return {
-    response: new Response(body, { status: 200, headers: { 'Content-Type': 'text/event-stream' } }),
-    push(name: string, data: unknown) {
-      ctrl.enqueue(new TextEncoder().encode(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`));
-    },
-    close() {
-      ctrl.close();
-    },
-  };
-}
 
 interface Call {
   url: string;
@@ -109,16 +76,6 @@ afterEach(() => {
   container.remove();
   vi.unstubAllGlobals();
 });
-
-async function settle(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 3000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await act(async () => {
-      await new Promise((r) => setTimeout(r, 5));
-    });
-  }
-}
 
 const q = (id: string): HTMLElement | null => container.querySelector(`[data-testid="${id}"]`);
 

@@ -90,4 +90,64 @@ describe('SSE parser', () => {
     expect(toChatEvent('mystery', '{}')).toBeNull();
     expect(toChatEvent('token', 'not json')).toBeNull();
   });
+
+  describe('the events of an action waiting for approval', () => {
+    const sha = 'a'.repeat(64);
+    const request = {
+      id: 'ap-1',
+      call_id: 'call_7',
+      tool: 'sync_application',
+      summary: 'Sync application payments to its target revision, prune: no, dry run: no',
+      arguments: { application: 'payments', prune: false },
+      arguments_sha256: sha,
+      expires_in_seconds: 300,
+    };
+
+    it('reads an approval request with everything a decision must name', () => {
+      expect(toChatEvent('approval_request', JSON.stringify(request))).toEqual({ type: 'approval_request', ...request });
+    });
+
+    it('drops a request a decision could not name exactly', () => {
+      for (const broken of [
+        { ...request, id: '' },
+        { ...request, call_id: 7 },
+        { ...request, tool: undefined },
+        { ...request, arguments_sha256: 'not-a-digest' },
+        { ...request, arguments: ['application', 'payments'] },
+        { ...request, arguments: null },
+      ]) {
+        expect(toChatEvent('approval_request', JSON.stringify(broken)), JSON.stringify(broken)).toBeNull();
+      }
+      expect(toChatEvent('approval_request', '[]')).toBeNull();
+    });
+
+    it('keeps a request without a usable expiry, saying nothing of when it lapses', () => {
+      const event = toChatEvent('approval_request', JSON.stringify({ ...request, expires_in_seconds: 'soon' }));
+      expect(event).toMatchObject({ type: 'approval_request', id: 'ap-1', expires_in_seconds: 0 });
+    });
+
+    it('reads each outcome of a request and drops an unknown one', () => {
+      for (const outcome of ['approved', 'denied', 'expired']) {
+        expect(toChatEvent('approval_result', JSON.stringify({ id: 'ap-1', call_id: 'call_7', outcome }))).toEqual({
+          type: 'approval_result',
+          id: 'ap-1',
+          call_id: 'call_7',
+          outcome,
+        });
+      }
+      expect(toChatEvent('approval_result', '{"id":"ap-1","call_id":"call_7","outcome":"maybe"}')).toBeNull();
+      expect(toChatEvent('approval_result', '{"call_id":"call_7","outcome":"approved"}')).toBeNull();
+    });
+
+    it('reads an Argo CD request of an approved action with its method, body and approval', () => {
+      const data = { id: 'w1', method: 'POST', path: '/api/v1/applications/payments/sync', query: [], body: '{"prune":false}', approval: 'ap-1' };
+      expect(toChatEvent('argocd_request', JSON.stringify(data))).toMatchObject({
+        type: 'argocd_request',
+        read: { id: 'w1', method: 'POST', body: '{"prune":false}', approval: 'ap-1' },
+      });
+      expect(toChatEvent('argocd_request', '{"id":"r1","path":"/api/v1/applications"}')).toMatchObject({
+        read: { method: 'GET', body: null, approval: null },
+      });
+    });
+  });
 });

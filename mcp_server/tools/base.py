@@ -55,6 +55,12 @@ READ_ONLY = ToolAnnotations(
 )
 # Log text is whatever the workload printed: untrusted content from outside Argo CD's closed domain.
 READ_ONLY_OPEN_WORLD = READ_ONLY.model_copy(update={"open_world_hint": True})
+# Tools that change something; destructive when they may delete or replace what runs (a sync with prune, a
+# rollback, a restart), idempotent only when repeating is harmless (a refresh)
+ACTS = ToolAnnotations(
+    read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False
+)
+ACTS_DESTRUCTIVE = ACTS.model_copy(update={"destructive_hint": True})
 
 
 def refused_outside_scope(call: Call) -> ToolError:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from mcp_server import models as m
+from mcp_server import models_actions as ma
+from mcp_server.tools import actions
 from mcp_server.tools.apps import get_application, list_applications
 from mcp_server.tools.appsets import get_applicationset, list_applicationsets
-from mcp_server.tools.base import READ_ONLY, READ_ONLY_OPEN_WORLD, ToolSpec
+from mcp_server.tools.base import ACTS, ACTS_DESTRUCTIVE, READ_ONLY, READ_ONLY_OPEN_WORLD, ToolSpec
 from mcp_server.tools.diff import get_diff
 from mcp_server.tools.history import get_history
 from mcp_server.tools.logs import get_logs
@@ -105,5 +107,51 @@ TOOLS: tuple[ToolSpec, ...] = (
         m.ApplicationSetDetail,
         READ_ONLY,
         get_applicationset,
+    ),
+    # The action group: registered only with MCP_READ_ONLY=false; in the relay each waits for approval.
+    ToolSpec(
+        "sync_application",
+        "Sync application",
+        "Sync to Git (or a revision): applies what differs; dry_run previews. Only when the user asks to.",
+        ma.SyncApplicationArgs,
+        ma.ActionOutcome,
+        ACTS_DESTRUCTIVE,
+        actions.sync_application,
+    ),
+    ToolSpec(
+        "refresh_application",
+        "Refresh application",
+        "Compare with Git again now (hard: regenerate manifests). Changes nothing live.",
+        ma.RefreshApplicationArgs,
+        ma.ActionOutcome,
+        ACTS.model_copy(update={"idempotent_hint": True}),
+        actions.refresh_application,
+    ),
+    ToolSpec(
+        "rollback_application",
+        "Roll back application",
+        "Redeploy an earlier deployment (get_history's id); needs auto-sync off. Only when the user asks to.",
+        ma.RollbackApplicationArgs,
+        ma.ActionOutcome,
+        ACTS_DESTRUCTIVE,
+        actions.rollback_application,
+    ),
+    ToolSpec(
+        "list_resource_actions",
+        "List resource actions",
+        "Actions Argo CD offers on one resource (e.g. restart a Deployment).",
+        ma.ListResourceActionsArgs,
+        ma.ResourceActions,
+        READ_ONLY,
+        actions.list_resource_actions,
+    ),
+    ToolSpec(
+        "run_resource_action",
+        "Run resource action",
+        "Run one of list_resource_actions' actions on a resource (e.g. restart), when the user asks to.",
+        ma.RunResourceActionArgs,
+        ma.ActionOutcome,
+        ACTS_DESTRUCTIVE,
+        actions.run_resource_action,
     ),
 )

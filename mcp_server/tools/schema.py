@@ -44,6 +44,21 @@ class CompactSchema(GenerateJsonSchema):
         return json_schema
 
 
+def _inline(value: Any, defs: dict[str, Any]) -> Any:
+    """`value` with every `{"$ref": "#/$defs/X"}` replaced by X itself (the argument models nest no deeper
+    than one list of small objects, and some models read `$ref` badly)."""
+    if isinstance(value, dict):
+        ref = value.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
+        return {k: _inline(v, defs) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_inline(v, defs) for v in value]
+    return value
+
+
 def input_schema(model: type[BaseModel]) -> dict[str, Any]:
     """The published input schema of a tool whose arguments `model` validates."""
-    return model.model_json_schema(by_alias=True, schema_generator=CompactSchema)
+    schema = model.model_json_schema(by_alias=True, schema_generator=CompactSchema)
+    defs = schema.pop("$defs", None)
+    return _inline(schema, defs) if defs else schema

@@ -50,7 +50,9 @@ def test_login_sets_the_token_as_an_http_only_lax_cookie_on_the_root_path(argocd
         assert {flag.lower() for flag in flags} == {"path=/", "samesite=lax", "httponly"}
         # the browser (here: the client's cookie jar) is now signed in without any script
         assert http.get("/api/v1/session/userinfo").json()["username"] == "alice"
-        logout = http.delete("/api/v1/session")
+        # any /api/ request but a GET needs `Content-Type: application/json` (Argo CD's enforceContentTypes)
+        assert http.delete("/api/v1/session").status_code == 415
+        logout = http.delete("/api/v1/session", headers={"Content-Type": "application/json"})
         assert logout.status_code == 200
         expired = logout.headers.get_list("set-cookie")
         assert [c.split(";")[0] for c in expired] == ["argocd.token="]
@@ -206,6 +208,7 @@ def test_the_request_log_records_user_and_token_hash_but_never_the_token(
         "query": "project=team-a",
         "user": "alice",
         "token_sha256": hashlib.sha256(token.encode()).hexdigest(),
+        "body": None,  # only requests other than GET carry one
     }
     assert entries[-1]["user"] is None
     assert token not in client.get("/_devstack/requests").text

@@ -126,3 +126,33 @@ async def test_constraints_left_out_of_the_schema_are_still_enforced_with_a_clea
         message = error(await client.call_tool(tool, arguments))
     assert f"Invalid arguments for {tool}: " in message
     assert expected in message
+
+
+async def _tool_names(**settings: Any) -> set[str]:
+    server = build_server(Settings(argocd_server="http://argocd.invalid", **settings))
+    async with Client(server) as client:
+        return {t.name for t in (await client.list_tools()).tools}
+
+
+async def test_by_default_no_action_is_listed_and_calling_one_is_refused() -> None:
+    assert not (await _tool_names()) & {"sync_application", "run_resource_action", "list_resource_actions"}
+    async with connect("http://argocd.invalid") as client:
+        result = await client.call_tool("sync_application", {"application": "payments"})
+    assert "Unknown tool: sync_application" in error(result)
+
+
+async def test_with_actions_on_every_action_is_listed_with_annotations_that_say_it_changes_things() -> None:
+    server = build_server(Settings(argocd_server="http://argocd.invalid", mcp_read_only=False))
+    async with Client(server) as client:
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+    sync = tools["sync_application"]
+    assert sync.annotations is not None
+    assert (sync.annotations.read_only_hint, sync.annotations.destructive_hint) == (False, True)
+    assert sync.annotations.idempotent_hint is False
+    refresh = tools["refresh_application"].annotations
+    assert refresh is not None
+    assert (refresh.read_only_hint, refresh.idempotent_hint) == (False, True)
+    # a partial sync's resources are described inline: no $ref a model would have to resolve
+    resources = sync.input_schema["properties"]["resources"]
+    assert resources["items"]["properties"]["kind"] == {"type": "string"}
+    assert "$defs" not in sync.input_schema

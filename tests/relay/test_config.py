@@ -73,11 +73,28 @@ def test_the_command_fails_at_start_naming_the_invalid_field(
     assert "limits.heartbeat_seconds" in capsys.readouterr().err
 
 
-def test_the_read_only_tools_are_exactly_the_mcp_servers_tools() -> None:
+def test_the_read_only_tools_are_exactly_the_mcp_servers_tools_outside_the_action_group() -> None:
+    from mcp_server.action_words import ACTION_GROUP, ACTION_TOOLS
     from mcp_server.tools import TOOLS
 
-    assert set(READ_ONLY_TOOLS) == {tool.name for tool in TOOLS}
-    assert all(tool.annotations.read_only_hint for tool in TOOLS)
+    reads = [tool for tool in TOOLS if tool.name not in ACTION_GROUP]
+    assert set(READ_ONLY_TOOLS) == {tool.name for tool in reads}
+    assert all(tool.annotations.read_only_hint for tool in reads)
+    # every action is annotated as one that changes something, and none claims to be idempotent but refresh
+    actions = {tool.name: tool.annotations for tool in TOOLS if tool.name in ACTION_TOOLS}
+    assert set(actions) == set(ACTION_TOOLS)
+    assert not any(a.read_only_hint for a in actions.values())
+    assert [name for name, a in actions.items() if a.idempotent_hint] == ["refresh_application"]
+    assert [name for name, a in actions.items() if not a.destructive_hint] == ["refresh_application"]
+
+
+def test_actions_are_off_by_default_and_only_known_ones_can_be_enabled() -> None:
+    base = {"mcp": {"server_url": "http://x/mcp"}, "argocd": {"url": "http://a"}}
+    assert build_config(base).actions.enabled == []
+    with pytest.raises(ConfigError, match="unknown action"):
+        build_config({**base, "actions": {"enabled": ["delete_application"]}})
+    with pytest.raises(ConfigError, match="approval_timeout_seconds"):
+        build_config({**base, "actions": {"enabled": ["sync_application"], "approval_timeout_seconds": 400}})
 
 
 @pytest.mark.parametrize(

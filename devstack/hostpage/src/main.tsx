@@ -341,7 +341,8 @@ class Host extends React.Component<{}, HostState> {
 
   private logout = async () => {
     try {
-      await fetch('/api/v1/session', { method: 'DELETE', credentials: 'same-origin' }); // expires the cookies
+      // expires the cookies; Argo CD refuses a write without exactly this content type (415), as its UI sends
+      await fetch('/api/v1/session', { method: 'DELETE', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' } });
     } catch {
       // offline: the page still forgets the user
     }

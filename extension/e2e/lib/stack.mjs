@@ -124,6 +124,12 @@ export class DevStack {
     if (!res.ok) throw new Error(`clearing the request log: HTTP ${res.status}`);
   }
 
+  /** Forgets every write (sync, action) the simulator took, so the next scenario sees the demo world. */
+  async resetArgocdState() {
+    const res = await fetch(`${this.urls.argocd}/_devstack/state`, { method: 'DELETE' });
+    if (!res.ok) throw new Error(`resetting the simulator: HTTP ${res.status}`);
+  }
+
   /** A demo user's Argo CD token, as `POST /api/v1/session` hands it out. */
   async tokenFor(username, password) {
     const res = await fetch(`${this.urls.argocd}/api/v1/session`, {

@@ -1,12 +1,12 @@
 import * as React from 'react';
 
-import { applyEvent, leftMidAnswer, newRun, type Run } from '../answer';
 import { ArgoCDRequestError, canReadLogs, fetchEvents } from '../argocd';
-import { type ChatContext, type ChatEvent, ChatHttpError, needsToken, streamChat } from '../chat';
+import { type ChatContext, needsToken } from '../chat';
 import { assistantVars, FALLBACK_CONFIG, isProxyRoute, loadRelayConfig, type RelayConfig } from '../config';
 import { containerChoices, fetchLogs, type LogRequest, workloadPods } from '../logs';
-import { answerRead } from '../reads';
+import { Runner } from '../runner';
 import {
+  type ApprovalPart,
   type AttachedLogs,
   clearConversation,
   type Conversation,
@@ -49,7 +49,21 @@ interface State {
 }
 
 export class Assistant extends React.Component<ExtensionProps, State> {
-  private run: Run | null = null;
+  // The answer being streamed (runner.ts): it tells this component what changed, only for the conversation
+  // shown and only while mounted.
+  private runner = new Runner({
+    mounted: () => !this.unmounted,
+    shownKey: () => this.state.key,
+    basePath: () => this.base(),
+    app: () => this.app(),
+    token: () => this.state.token,
+    updateLast: (key, fn) => this.updateLast(key, fn),
+    continueFrom: (key, handle) => this.setState((s) => (s.key === key ? { conv: { ...s.conv, handle } } : null)),
+    refused: (status, code) => {
+      if (this.offersToken(status, code)) this.setState({ tokenNeeded: true });
+    },
+    ended: () => this.setState({ streaming: false }),
+  });
   private eventsAbort: AbortController | null = null;
   private logsAbort: AbortController | null = null;
   private unmounted = false;
@@ -156,16 +170,7 @@ export class Assistant extends React.Component<ExtensionProps, State> {
 
   /** Aborts the current run, if any, and returns the conversation with its answer as the user left it. */
   private detachRun(): Conversation {
-    const run = this.run;
-    if (!run) return this.state.conv;
-    this.run = null;
-    run.controller.abort();
-    return leftMidAnswer(this.state.conv, run);
-  }
-
-  /** Whether a run's callbacks may still touch the state (it is current, for the conversation shown). */
-  private owns(run: Run): boolean {
-    return !this.unmounted && this.run === run && this.state.key === run.key;
+    return this.runner.detach(this.state.conv);
   }
 
   /**
@@ -283,50 +288,13 @@ export class Assistant extends React.Component<ExtensionProps, State> {
     });
   }
 
-  private onEvent(run: Run, event: ChatEvent): void {
-    if (!this.owns(run)) return; // a late event of a stream that was stopped or left
-    const key = run.key;
-    switch (event.type) {
-      case 'start':
-        run.handle = event.conversation || null;
-        run.stream = event.request_id;
-        return;
-      case 'argocd_request':
-        // carried out with this browser's Argo CD session; a stopped answer aborts it
-        void answerRead(this.base(), this.app(), run.stream, event.read, run.controller.signal);
-        return;
-      case 'token':
-      case 'tool_call':
-      case 'tool_result':
-        this.updateLast(key, (m) => applyEvent(m, event));
-        return;
-      case 'error':
-        run.sawError = true;
-        if (this.offersToken(0, event.code)) this.setState({ tokenNeeded: true });
-        this.updateLast(key, (m) => applyEvent(m, event));
-        return;
-      case 'end':
-        run.sawEnd = true;
-        if (event.conversation) run.handle = event.conversation; // the last round's response
-        if (!run.sawError && run.handle) {
-          const handle = run.handle;
-          this.setState((s) => (s.key === key ? { conv: { ...s.conv, handle } } : null));
-        }
-        return;
-    }
-  }
-
   private send = (text: string): void => {
     const message = text.trim();
     if (!message || this.state.streaming) return;
-    const app = this.app();
-    const run = newRun(this.state.key);
-    const controller = run.controller;
-    this.run = run;
-    const key = run.key;
+    const key = this.state.key;
     const request = {
       message,
-      application: app,
+      application: this.app(),
       resource: this.res(),
       context: this.buildContext(),
       conversation: this.state.conv.handle,
@@ -343,42 +311,11 @@ export class Assistant extends React.Component<ExtensionProps, State> {
         ],
       },
     }));
-    streamChat(this.base(), request, {
-      token: this.state.token,
-      signal: controller.signal,
-      onEvent: (event) => this.onEvent(run, event),
-    })
-      .then(() => {
-        if (!this.owns(run)) return;
-        if (!run.sawEnd && !run.sawError) {
-          this.updateLast(key, (m) => ({
-            ...m,
-            error: { code: 'incomplete', message: 'The answer was cut off before it finished.' },
-          }));
-        }
-      })
-      .catch((err: unknown) => {
-        if (!this.owns(run)) return; // left for another conversation (already saved as stopped) or unmounted
-        if (controller.signal.aborted) {
-          this.updateLast(key, (m) => ({ ...m, stopped: true }));
-          return;
-        }
-        if (err instanceof ChatHttpError) {
-          if (this.offersToken(err.status, err.code)) this.setState({ tokenNeeded: true });
-          this.updateLast(key, (m) => ({ ...m, error: { code: err.code || String(err.status), message: err.message } }));
-          return;
-        }
-        this.updateLast(key, (m) => ({
-          ...m,
-          error: { code: 'network', message: 'Could not reach the assistant. Check your connection and retry.' },
-        }));
-      })
-      .then(() => {
-        if (!this.owns(run)) return;
-        this.run = null;
-        this.updateLast(key, (m) => ({ ...m, pending: false }));
-        this.setState({ streaming: false });
-      });
+    this.runner.start(key, request);
+  };
+
+  private decide = (part: ApprovalPart, approve: boolean): void => {
+    this.runner.decide(part, approve);
   };
 
   /** Whether pasting a token is the way on: on the proxy route, when the relay accepts one at all. */
@@ -388,7 +325,7 @@ export class Assistant extends React.Component<ExtensionProps, State> {
   }
 
   private stop = (): void => {
-    this.run?.controller.abort();
+    this.runner.stop();
   };
 
   private retry = (): void => {
@@ -501,7 +438,9 @@ export class Assistant extends React.Component<ExtensionProps, State> {
           {messages.length === 0 ? (
             <div className="aa-empty">Ask about this {res.kind || 'resource'}: why is it unhealthy, what changed, what to check next.</div>
           ) : (
-            messages.map((m, i) => <MessageView key={i} message={m} index={i} />)
+            messages.map((m, i) => (
+              <MessageView key={i} message={m} index={i} onDecide={streaming && i === messages.length - 1 ? this.decide : undefined} />
+            ))
           )}
         </div>
         {failed ? (

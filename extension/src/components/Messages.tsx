@@ -1,7 +1,8 @@
 import * as React from 'react';
 
 import { renderMarkdown } from '../markdown';
-import type { Message, ToolPart } from '../storage';
+import type { ApprovalPart, Message, ToolPart } from '../storage';
+import { ApprovalCard } from './ApprovalCard';
 
 export function ToolCard(props: { part: ToolPart }): React.ReactElement {
   const { part } = props;
@@ -18,7 +19,14 @@ export function ToolCard(props: { part: ToolPart }): React.ReactElement {
   );
 }
 
-export function MessageView(props: { message: Message; index: number }): React.ReactElement {
+interface MessageProps {
+  message: Message;
+  index: number;
+  /** Only for the answer being streamed: its approval cards take Approve / Deny. */
+  onDecide?: (part: ApprovalPart, approve: boolean) => void;
+}
+
+export function MessageView(props: MessageProps): React.ReactElement {
   const { message } = props;
   if (message.role === 'user') {
     const text = message.parts.map((p) => (p.type === 'text' ? p.text : '')).join('');
@@ -43,6 +51,8 @@ export function MessageView(props: { message: Message; index: number }): React.R
       {message.parts.map((part, i) =>
         part.type === 'tool' ? (
           <ToolCard key={`t${i}`} part={part} />
+        ) : part.type === 'approval' ? (
+          <ApprovalCard key={`a${part.id}`} part={part} onDecide={props.onDecide} />
         ) : (
           <div key={`m${i}`}>{renderMarkdown(part.text, `m${props.index}.${i}`)}</div>
         ),

@@ -1,0 +1,96 @@
+"""`POST /api/approvals`: the person approves or declines an action the model wants to run."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import aiohttp
+import pydantic
+from fastapi import APIRouter, Depends, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.responses import Response
+
+from relay.approvals import Decision
+from relay.bodies import BodyError, parse_json
+from relay.errors import RelayHTTPError, responses
+from relay.identity import IdentityError
+from relay.pending import Refused
+from relay.routers.deps import relay_state
+from relay.routers.reads import FORWARDED
+from relay.schemas import ApprovalBody
+from relay.state import RelayState
+
+router = APIRouter(tags=["actions"])
+
+# The caller's own headers go with an answer handed on to the replica that asked (it identifies them again).
+_HANDED_ON = frozenset({"host", "content-length", "connection", "transfer-encoding", FORWARDED})
+
+
+def _parse(raw: bytes) -> ApprovalBody:
+    try:
+        value: Any = parse_json(raw) if raw else None
+    except BodyError as exc:
+        raise RequestValidationError([{"type": "json_invalid", "loc": ("body",), "msg": str(exc)}]) from None
+    if value is None:
+        raise RequestValidationError([{"type": "missing", "loc": ("body",), "msg": "Field required"}])
+    try:
+        return ApprovalBody.model_validate(value)
+    except pydantic.ValidationError as exc:
+        errors = exc.errors(include_url=False, include_input=False)
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in errors]) from None
+
+
+@router.post(
+    "/api/approvals",
+    status_code=204,
+    summary="Approve or decline an action the answer's `approval_request` event asked for.",
+    responses=responses(
+        {
+            400: "Invalid body.",
+            401: "No identity, or Argo CD did not accept the token.",
+            403: "An approval request of another user.",
+            404: "No approval request with this id is pending on this relay.",
+            409: "Already answered, of another answer or tool call, or for other arguments.",
+            410: "The approval request expired, or its answer ended.",
+            502: "The replica whose answer asked could not be reached (several replicas).",
+        }
+    ),
+)
+async def approve(request: Request, state: Annotated[RelayState, Depends(relay_state)]) -> Response:
+    raw = await request.body()
+    body = _parse(raw)
+    try:
+        identity = await state.identity.resolve(request.headers, request.cookies)
+    except IdentityError as exc:
+        state.metrics.errors.labels(exc.code).inc()
+        raise RelayHTTPError(exc.status, exc.code, exc.message) from None
+    decision = Decision(approve=body.approve, call_id=body.call_id, arguments_sha256=body.arguments_sha256)
+    try:
+        state.approvals.answer(body.id, body.stream, identity.username, decision)
+    except Refused as exc:
+        owner = state.approvals.owner_of(body.id) if FORWARDED not in request.headers else None
+        if exc.code == "unknown_approval" and owner is not None:
+            return await _hand_on(state, owner, raw, request)
+        state.metrics.errors.labels(exc.code).inc()
+        raise RelayHTTPError(exc.status, exc.code, exc.message) from None
+    return Response(status_code=204)
+
+
+async def _hand_on(state: RelayState, owner: str, raw: bytes, request: Request) -> Response:
+    """The answer posted to the replica whose stream asked for it, once, with the caller's own headers (that
+    replica identifies the caller again); its reply is this request's reply."""
+    headers = {k: v for k, v in request.headers.items() if k.lower() not in _HANDED_ON}
+    headers[FORWARDED] = "1"
+    try:
+        async with state.replica_http().post(
+            f"{owner.rstrip('/')}/api/approvals", data=raw, headers=headers, allow_redirects=False
+        ) as reply:
+            content = await reply.content.read(4096)
+            return Response(content, status_code=reply.status, media_type=reply.content_type)
+    except (aiohttp.ClientError, TimeoutError):
+        state.metrics.errors.labels("replica_unreachable").inc()
+        raise RelayHTTPError(
+            502,
+            "replica_unreachable",
+            "The relay replica answering this question could not be reached to hand it your approval.",
+        ) from None
