@@ -25,6 +25,7 @@ from mcp_server.action_words import describe_action
 from mcp_server.app_status import format_operation, operation_of, sync_health_line
 from mcp_server.argocd_errors import ArgoCDError, PermissionDeniedOrNotFound
 from mcp_server.argocd_writes import ArgoCDWrites
+from mcp_server.shaping import redact
 from mcp_server.tools.base import Call, scoped
 from mcp_server.tools.errors import permission_denied
 from mcp_server.tools.lookup import Lookup, with_node
@@ -105,11 +106,29 @@ def _outcome(args: m.AppArgs, what: str, app: Mapping[str, Any]) -> tuple[BaseMo
     lines = [f"{what}: {'done' if done else 'started, still running'}."]
     if operation is not None:
         lines += format_operation(operation)
+    if getattr(args, "dry_run", False) and done:
+        lines += _preview(status)
     lines.append(sync_health_line(status))
     if not done:
         lines.append("get_application shows how it ends.")
     result = a.ActionOutcome(application=args.application, action=what, done=done, operation=operation)
     return result, "\n".join(lines)
+
+
+_MAX_PREVIEW = 30
+
+
+def _preview(status: Mapping[str, Any]) -> list[str]:
+    """A dry run's result: what a real sync would do to each resource, as Argo CD reported it."""
+    results = ((status.get("operationState") or {}).get("syncResult") or {}).get("resources") or []
+    lines = [
+        f"  {r.get('kind')} {r.get('namespace') or '-'}/{r.get('name')}: "
+        + redact(str(r.get("message") or ""))[:200]
+        for r in results[:_MAX_PREVIEW]
+        if isinstance(r, Mapping)
+    ]
+    more = f" ({len(results) - _MAX_PREVIEW} more not shown)" if len(results) > _MAX_PREVIEW else ""
+    return [f"What a sync would do (dry run, nothing applied){more}:", *lines] if lines else []
 
 
 async def sync_application(call: Call, args: a.SyncApplicationArgs) -> tuple[BaseModel, str]:

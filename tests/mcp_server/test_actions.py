@@ -127,3 +127,13 @@ async def test_an_action_argo_cd_refuses_without_naming_it_is_still_explained_wi
     assert "lacks `applications, action/apps/Deployment/restart`" in message
     [refused] = posts(writable_argocd, "/resource/actions/v2")  # sent as bob, refused by Argo CD's RBAC
     assert refused["user"] == "bob"
+
+
+async def test_a_dry_run_previews_what_a_sync_would_do_and_changes_nothing(writable_argocd: str) -> None:
+    async with connect(writable_argocd, "alice", mcp_read_only=False) as client:
+        result = await client.call_tool("sync_application", {"application": "inventory", "dry_run": True})
+        after = ok(await client.call_tool("get_application", {"application": "inventory"}))
+    body = text(result)
+    assert "What a sync would do (dry run, nothing applied):" in body
+    assert "Deployment inventory/inventory-api: deployment.apps/inventory-api configured (dry run)" in body
+    assert after["sync"] == "OutOfSync"
