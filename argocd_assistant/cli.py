@@ -18,6 +18,12 @@ def _relay(argv: Sequence[str]) -> int:
     return main(argv)
 
 
+def _feedback(argv: Sequence[str]) -> int:
+    from relay.feedback import main
+
+    return main(argv)
+
+
 def _demo(argv: Sequence[str]) -> int:
     from devstack.launcher import main
 
@@ -27,6 +33,7 @@ def _demo(argv: Sequence[str]) -> int:
 COMMANDS: dict[str, tuple[str, Callable[[Sequence[str]], int]]] = {
     "mcp": ("run the MCP server with the Argo CD toolset (stdio or streamable HTTP)", _mcp),
     "relay": ("run the relay the Assistant tab talks to (FastAPI, typed SSE)", _relay),
+    "feedback": ("export the answers' ratings as JSON lines: feedback export [--config FILE]", _feedback),
     "demo": ("start the whole stack locally (simulated Argo CD, scripted model) and print the URL", _demo),
 }
 

@@ -81,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
-    from mcp_server.server import build_http_app, build_server
+    from mcp_server.server import build_server, serve_http
 
     if settings.mcp_transport == "stdio":
         from mcp_server.stdio import run_stdio
@@ -89,20 +89,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         run_stdio(build_server(settings))
         return 0
 
-    import uvicorn
-
     if settings.argocd_token is not None and not settings.allow_default_token:
         logging.getLogger("mcp_server").warning(
             "ARGOCD_TOKEN is ignored over HTTP (callers send their own token);"
             " set ALLOW_DEFAULT_TOKEN to use it"
         )
-    uvicorn.run(
-        build_http_app(settings),
-        host=settings.mcp_host,
-        port=settings.mcp_port,
-        log_level=args.log_level.lower(),
-        proxy_headers=False,
-    )
+    serve_http(settings, args.log_level.lower())
     return 0
 
 

@@ -105,6 +105,13 @@ class Settings(BaseSettings):
         "action tools (sync_application, refresh_application, rollback_application, run_resource_action, "
         "list_resource_actions), which run with the caller's own token.",
     )
+    mcp_shutdown_grace_seconds: float = Field(
+        20.0,
+        ge=0,
+        le=600,
+        description="MCP_SHUTDOWN_GRACE_SECONDS: on SIGTERM (HTTP), how long in-flight tool calls may go on "
+        "finishing before the server exits.",
+    )
     mcp_action_wait_seconds: float = Field(
         10.0,
         ge=0,

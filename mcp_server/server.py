@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -248,6 +250,43 @@ class CancelOnDisconnect:
             group.cancel_scope.cancel()
 
 
+class InFlight:
+    """Counts the tool calls (POSTs) being answered, so a shutdown can wait for them (`drain`) while the
+    server still listens: a client's next request of the same call (its session's goodbye, a retry) is then
+    answered instead of refused."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.count = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") != "POST":
+            await self.app(scope, receive, send)
+            return
+        self.count += 1
+        self._idle.clear()
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.count -= 1
+            if self.count == 0:
+                self._idle.set()
+
+    async def drain(self, grace_seconds: float, settle_seconds: float = 0.5) -> bool:
+        """Waits up to `grace_seconds` until no call has been answered for `settle_seconds` (a client
+        often follows a call's answer with another request, e.g. the tool list to check the result against);
+        True when none is in flight."""
+        with anyio.move_on_after(grace_seconds):
+            while True:
+                await self._idle.wait()
+                await anyio.sleep(settle_seconds)
+                if self._idle.is_set():
+                    break
+        return self.count == 0
+
+
 def build_http_app(settings: Settings, server: MCPServer[AppState] | None = None) -> ASGIApp:
     """Streamable HTTP at /mcp (stateless, JSON responses: a new session per question costs nothing) and
     /healthz. Run it under uvicorn; its lifespan starts the session manager and the Argo CD client."""
@@ -262,3 +301,28 @@ def build_http_app(settings: Settings, server: MCPServer[AppState] | None = None
     app.add_middleware(PostOnly, path="/mcp")
     app.add_middleware(HostCheck, patterns=list(settings.mcp_allowed_hosts))
     return app
+
+
+def serve_http(settings: Settings, log_level: str) -> None:
+    """Runs the HTTP app under uvicorn. On SIGTERM the server keeps listening while the calls in flight
+    finish (at most MCP_SHUTDOWN_GRACE_SECONDS), then stops."""
+    import uvicorn
+
+    inflight = InFlight(build_http_app(settings))
+
+    class DrainingServer(uvicorn.Server):
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            if not self.force_exit:
+                log.info("shutting down: waiting for %d tool calls in flight", inflight.count)
+                await inflight.drain(settings.mcp_shutdown_grace_seconds)
+            await super().shutdown(sockets)
+
+    config = uvicorn.Config(
+        inflight,
+        host=settings.mcp_host,
+        port=settings.mcp_port,
+        log_level=log_level,
+        proxy_headers=False,
+        timeout_graceful_shutdown=max(1, round(settings.mcp_shutdown_grace_seconds)),
+    )
+    DrainingServer(config).run()

@@ -13,16 +13,29 @@ import uvicorn
 from relay.config import ConfigError, load_config
 from relay.sse import OpenStreams
 
+log = logging.getLogger("relay")
+
 
 class RelayServer(uvicorn.Server):
-    """uvicorn, ending the open answers as shutdown begins: each would otherwise hold the shutdown until it
-    finished (uvicorn waits for open responses), and each closes its llama-stack request as it ends."""
+    """uvicorn with a graceful end for the open answers. On SIGTERM: readiness fails and new answers are
+    refused at once (the pod leaves its Service; a question that still arrives gets a clear 503), the open
+    answers may finish within `grace_seconds`, then the rest end with an `error` event saying the assistant
+    restarted (uvicorn would otherwise wait for them), each closing its llama-stack request."""
 
-    def __init__(self, config: uvicorn.Config, streams: OpenStreams) -> None:
+    def __init__(self, config: uvicorn.Config, streams: OpenStreams, grace_seconds: float = 0.0) -> None:
         super().__init__(config)
         self._streams = streams
+        self._grace = grace_seconds
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if self._grace > 0 and not self.force_exit:
+            log.info(
+                "shutting down: waiting up to %.0f s for %d open answers", self._grace, len(self._streams)
+            )
+            await self._streams.drain(self._grace)
+        left = len(self._streams)
+        if left:
+            log.info("shutting down: ending %d open answers", left)
         self._streams.close_all()
         await super().shutdown(sockets)
 
@@ -47,6 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     server = RelayServer(
         uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False),
         app.state.open_streams,
+        grace_seconds=config.limits.shutdown_grace_seconds,
     )
     server.run()
     return 0

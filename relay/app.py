@@ -13,7 +13,7 @@ from relay.errors import install_error_handlers, without_validation_422
 from relay.logfilter import install_log_filters
 from relay.metrics import RelayMetrics
 from relay.middleware import PublicPaths, RequestMiddleware
-from relay.routers import approvals, chat, health, internal, meta, reads
+from relay.routers import approvals, chat, feedback, health, internal, meta, reads
 from relay.sse import OpenStreams
 from relay.state import RelayState, make_argocd_client, make_llama_client, make_responses_upstream
 
@@ -61,6 +61,7 @@ def create_app(config: RelayConfig) -> FastAPI:
     app.include_router(chat.router)
     app.include_router(reads.router)
     app.include_router(approvals.router)
+    app.include_router(feedback.router)
     app.include_router(internal.router)
     app.include_router(meta.router)
     app.include_router(health.router)

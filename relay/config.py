@@ -238,6 +238,13 @@ class LimitsConfig(_Section):
         "`error` event (`llama_stack_stalled`) instead of waiting for stream_timeout_seconds.",
     )
     heartbeat_seconds: float = Field(15.0, gt=0, description="Interval of SSE heartbeat comments.")
+    shutdown_grace_seconds: float = Field(
+        20.0,
+        ge=0,
+        description="On SIGTERM: how long open answers may go on finishing (new ones are refused with 503 "
+        "`shutting_down` and /readyz fails at once); the rest then end with an `error` event `restarting`. "
+        "Keep it below the pod's terminationGracePeriodSeconds minus its preStop pause.",
+    )
     max_concurrent_streams: int = Field(64, gt=0, description="Streams held at once; more get 503.")
     browser_read_timeout_seconds: float = Field(
         20.0,
@@ -285,6 +292,24 @@ class ReplicasConfig(_Section):
     forward_timeout_seconds: float = Field(
         10.0, gt=0, description="How long handing an answer on to another replica may take."
     )
+
+
+class FeedbackConfig(_Section):
+    enabled: bool = Field(
+        True, description="Thumbs up/down under each answer; false hides them and refuses 404."
+    )
+    jsonl_path: str = Field(
+        "/tmp/argocd-assistant/feedback.jsonl",
+        min_length=1,
+        description="Where feedback is appended as JSON lines when no Postgres is configured (one file per "
+        "replica: mount a volume to keep it; `python -m relay.feedback export` prints it).",
+    )
+    postgres_dsn: SecretStr | None = Field(
+        None,
+        description="PostgreSQL connection string (e.g. `postgresql://user:pass@host:5432/db`): feedback of "
+        "every replica goes to its table `assistant_feedback` instead of the file.",
+    )
+    max_comment_chars: int = Field(2000, ge=0, le=20000, description="Longest comment taken (longer: 413).")
 
 
 class ActionsConfig(_Section):
@@ -337,6 +362,10 @@ class RelayConfig(BaseSettings):
     )
     actions: ActionsConfig = Field(
         default_factory=ActionsConfig, description="Actions (sync, rollback, …) the user approves in the tab."
+    )
+    feedback: FeedbackConfig = Field(
+        default_factory=FeedbackConfig,
+        description="Thumbs up/down on answers, stored with what was answered.",
     )
 
     @model_validator(mode="after")

@@ -36,8 +36,9 @@ class ConversationSigner:
         payload = {"u": conversation.user, "r": conversation.response_id, "a": conversation.app}
         return seal(_PREFIX, payload, self._key)
 
-    def verify(self, handle: str, *, user: str, app: str) -> Conversation:
-        """The conversation behind `handle`, if it is genuine and belongs to `user` and `app`."""
+    def verify(self, handle: str, *, user: str, app: str | None) -> Conversation:
+        """The conversation behind `handle`, if it is genuine and belongs to `user` and `app` (any application
+        when `app` is None: the handle names its own)."""
         try:
             payload = unseal(handle, _PREFIX, self._key, max_length=_MAX_HANDLE)
             conversation = Conversation(
@@ -56,7 +57,7 @@ class ConversationSigner:
                 "conversation_forbidden",
                 "This conversation belongs to another user; start a new conversation.",
             )
-        if conversation.app != app:
+        if app is not None and conversation.app != app:
             raise ConversationError(
                 403,
                 "conversation_forbidden",

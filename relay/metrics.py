@@ -42,6 +42,9 @@ class RelayMetrics:
             registry=self.registry,
         )
         self.errors = Counter("relay_errors", "Errors, by kind.", ["kind"], registry=self.registry)
+        self.feedback = Counter(
+            "relay_feedback", "Ratings of answers, by rating (up, down).", ["rating"], registry=self.registry
+        )
         self.actions = Counter(
             "relay_actions",
             "Actions asked for approval, by tool and outcome (approved, denied, expired, succeeded, failed).",

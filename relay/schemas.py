@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -83,6 +83,7 @@ class ConfigResponse(BaseModel):
     identity_modes: list[str]
     log_lines_default: int
     log_lines_max: int
+    feedback: bool = Field(True, description="Whether the tab offers thumbs up/down under answers.")
 
 
 class HealthResponse(BaseModel):
@@ -105,4 +106,20 @@ class ApprovalBody(BaseModel):
     approve: bool = Field(description="true: run the action; false: do not.")
     arguments_sha256: str = Field(
         pattern=r"^[0-9a-f]{64}$", description="`arguments_sha256` of the `approval_request` event."
+    )
+
+
+class FeedbackBody(BaseModel):
+    """A person's rating of one answer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    conversation: str = Field(
+        min_length=1,
+        max_length=2048,
+        description="The answer's handle: its `end` (else `start`) conversation.",
+    )
+    rating: Literal["up", "down"]
+    comment: str | None = Field(
+        None, max_length=20000, description="Optional; see feedback.max_comment_chars."
     )

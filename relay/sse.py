@@ -5,8 +5,9 @@ group; with hundreds of open streams their task and cancel-scope state was a thi
 stream. Here the request's task sends what the body yields and one watcher task waits on `receive()` with
 the heartbeat interval as its timeout: a heartbeat comment when the interval passes, and on
 `http.disconnect` it cancels the body at once (the body's `finally` closes the upstream request). Server
-shutdown cancels every open stream through `OpenStreams.close_all` (relay/__main__.py calls it as uvicorn
-starts shutting down), so open answers do not hold the process.
+shutdown first lets open streams finish within a grace period, then cancels the rest through
+`OpenStreams.close_all` (relay/__main__.py), each sending its `farewell` frames, so open answers neither hold
+the process nor stop without a word.
 
 Wire format as before: `event: <name>\\r\\ndata: <json>\\r\\n\\r\\n`, heartbeats `: ping - <UTC time>`,
 `Cache-Control: no-cache`, `X-Accel-Buffering: no`, never compressed.
@@ -47,27 +48,44 @@ def _heartbeat() -> bytes:
 
 
 class OpenStreams:
-    """The cancel scopes of the streams a process has open, so shutdown can end them all at once."""
+    """The cancel scopes of the streams a process has open, so shutdown can let them finish, then end the
+    rest: `closing` (set when shutdown begins: the pod is no longer ready, no new answer starts), `drain`
+    (wait for the open ones, within a grace period), `close_all` (cancel what is left; each sends its
+    farewell frames and closes its upstream request)."""
 
     def __init__(self) -> None:
         self._scopes: set[anyio.CancelScope] = set()
+        self._emptied = asyncio.Event()
         self.closing = False
+        self.closed = False
 
     def __len__(self) -> int:
         return len(self._scopes)
 
     def add(self, scope: anyio.CancelScope) -> None:
-        if self.closing:
-            scope.cancel()  # shutdown began while this request was parsed: end it right away
+        if self.closed:
+            scope.cancel()  # shutdown ended the others while this request was parsed: end it right away
         self._scopes.add(scope)
+        self._emptied.clear()
 
     def discard(self, scope: anyio.CancelScope) -> None:
         self._scopes.discard(scope)
+        if not self._scopes:
+            self._emptied.set()
+
+    async def drain(self, grace_seconds: float) -> bool:
+        """Stops new answers and waits up to `grace_seconds` for the open ones to end; True when all did."""
+        self.closing = True
+        if not self._scopes:
+            return True
+        with anyio.move_on_after(grace_seconds):
+            await self._emptied.wait()
+        return not self._scopes
 
     def close_all(self) -> None:
         """Cancel every open stream (each closes its upstream request); streams opened later end at once.
         Call it on the event loop that serves the streams."""
-        self.closing = True
+        self.closing = self.closed = True
         for scope in list(self._scopes):
             scope.cancel()
 
@@ -84,7 +102,9 @@ class EventStreamResponse(Response):
         streams: OpenStreams,
         headers: Mapping[str, str] | None = None,
         background: BackgroundTask | None = None,
+        farewell: bytes = b"",
     ) -> None:
+        """`farewell`: frames sent when server shutdown ends the stream (not when the client left)."""
         if heartbeat_seconds <= 0:
             raise ValueError("heartbeat_seconds must be > 0")
         self.body_iterator = content
@@ -94,6 +114,8 @@ class EventStreamResponse(Response):
         self.background = background
         self._heartbeat_seconds = heartbeat_seconds
         self._streams = streams
+        self._farewell = farewell
+        self._client_left = False
         self.init_headers({**(headers or {}), "Connection": "keep-alive", "X-Accel-Buffering": "no"})
 
     def _start(self) -> dict[str, Any]:
@@ -111,6 +133,7 @@ class EventStreamResponse(Response):
                 with anyio.move_on_after(next_beat - anyio.current_time()):
                     message = await receive()
                     if message["type"] == "http.disconnect":
+                        self._client_left = True
                         break
                     continue
                 await send({"type": "http.response.body", "body": _heartbeat(), "more_body": True})
@@ -160,5 +183,9 @@ class EventStreamResponse(Response):
             self._streams.discard(body)
             # a cancelled send leaves the body suspended at a `yield`: close it so its cleanup runs now
             await self._close_body()
+        if body.cancel_called and self._streams.closed and not self._client_left and self._farewell:
+            # ended by shutdown, not by the client: say so, so the answer never just stops
+            with anyio.move_on_after(_CLEANUP_SECONDS, shield=True):
+                await send({"type": "http.response.body", "body": self._farewell, "more_body": True})
         # ends the chunked body cleanly; after a disconnect uvicorn drops it
         await send({"type": "http.response.body", "body": b"", "more_body": False})

@@ -14,10 +14,12 @@ from llama_stack_client import AsyncLlamaStackClient
 
 from mcp_server.argocd_client import ArgoCDClient
 from mcp_server.config import Settings
+from mcp_server.shaping import redact
 from relay.approvals import PendingApprovals
 from relay.browser_reads import PendingReads
 from relay.config import RelayConfig
 from relay.conversation import ConversationSigner
+from relay.feedback import FeedbackStore
 from relay.identity import IdentityResolver
 from relay.llama_auth import credential
 from relay.metrics import RelayMetrics
@@ -111,6 +113,7 @@ class RelayState:
     # the approvals of actions this process waits for the users to give in the tab
     approvals: PendingApprovals = field(init=False)
     _replica_http: aiohttp.ClientSession | None = field(default=None, init=False)
+    _feedback: FeedbackStore | None = field(default=None, init=False)
     _function_tools: list[dict[str, Any]] | None = field(default=None, init=False)
     _tool_settings: Settings | None = field(default=None, init=False)
     _model: str | None = field(default=None, init=False)
@@ -129,6 +132,18 @@ class RelayState:
         self.approvals = PendingApprovals(self.config.replicas.advertise_url, shared_key)
         self.streams = StreamSlots(self.config.limits.max_concurrent_streams)
         self._model = self.config.llama_stack.model
+
+    def feedback_store(self) -> FeedbackStore:
+        """Where ratings go (the JSONL file or Postgres of `feedback`); opened on first use."""
+        if self._feedback is None:
+            from relay.feedback import open_store
+
+            self._feedback = open_store(self.config.feedback)
+        return self._feedback
+
+    def scrub_comment(self, comment: str | None) -> str | None:
+        """A person's comment as stored: redacted like log text (they may paste a token)."""
+        return redact(comment) if comment else None
 
     def replica_http(self) -> aiohttp.ClientSession:
         """For handing answers of browser reads on to other replicas; made on first use (inside the loop)."""

@@ -323,7 +323,7 @@ class ChatStream:
             )
         if isinstance(exc, APIError | UpstreamError):
             detail = exc.message or ""
-            lowered = detail.lower()
+            lowered = f"{detail} {getattr(exc, 'code', '') or ''}".lower()
             if self._tools_failed or self._tools_pending or "mcp" in lowered:
                 return StreamFailure(
                     "tools_unavailable",

@@ -34,11 +34,13 @@ _MAX_ERROR_BODY = 4096
 
 
 class UpstreamError(Exception):
-    """llama-stack could not give this answer; `message` is its own account (an error event in the stream)."""
+    """llama-stack could not give this answer; `message` is its own account (an error event in the stream),
+    `code` the error's code when it gave one (OGX's typed error event)."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, code: str = "") -> None:
         super().__init__(message)
         self.message = message
+        self.code = code
 
 
 class UpstreamUnavailable(UpstreamError):
@@ -161,13 +163,17 @@ def _event(frame: bytes) -> dict[str, Any] | None:
 
 
 def _check(event: dict[str, Any]) -> None:
-    """An `{"error": …}` frame is how llama-stack reports a failure mid-stream."""
+    """A failure reported mid-stream: llama-stack 0.7 sends an untyped `{"error": {"message"}}` frame, OGX
+    (and OpenAI's Responses API) the typed `{"type": "error", "code", "message"}` event."""
     error = event.get("error")
+    if event.get("type") == "error":
+        error = event
     if error:
         message = error.get("message") if isinstance(error, dict) else None
         if not message or not isinstance(message, str):
             message = "An error occurred during streaming"
-        raise UpstreamError(message)
+        code = error.get("code") if isinstance(error, dict) else None
+        raise UpstreamError(message, code if isinstance(code, str) else "")
 
 
 async def iter_event_batches(chunks: AsyncIterator[bytes]) -> AsyncGenerator[list[dict[str, Any]]]:

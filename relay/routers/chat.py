@@ -20,11 +20,17 @@ from relay.errors import RelayHTTPError, refusal_response, responses
 from relay.identity import Identity, IdentityError
 from relay.routers.deps import relay_state
 from relay.schemas import ChatRequest
-from relay.sse import EventStreamResponse
+from relay.sse import EventStreamResponse, encode_event
 from relay.state import RelayState, StreamSlot
 from relay.streaming import ChatStream, app_key
 
 router = APIRouter(tags=["chat"])
+
+# What an answer still open when the grace period of a shutdown ran out says last (the tab shows it).
+RESTARTED = encode_event(
+    "error",
+    {"code": "restarting", "message": "The assistant restarted before this answer was complete. Ask again."},
+) + encode_event("end", {"usage": None, "truncated": {"answer": True}})
 
 _STREAM_DOC = {
     "description": "Server-sent events: start, token, tool_call, tool_result, error, end.",
@@ -109,6 +115,11 @@ async def _answer(body: ChatRequest, request: Request, state: RelayState) -> Eve
         except ConversationError as exc:
             state.metrics.errors.labels(exc.code).inc()
             raise RelayHTTPError(exc.status, exc.code, exc.message) from None
+    if state.open_streams.closing:
+        state.metrics.errors.labels("shutting_down").inc()
+        raise RelayHTTPError(
+            503, "shutting_down", "This assistant replica is restarting; ask again in a moment."
+        )
     slot = state.streams.acquire()
     if slot is None:
         state.metrics.errors.labels("busy").inc()
@@ -131,6 +142,7 @@ async def _answer(body: ChatRequest, request: Request, state: RelayState) -> Eve
         streams=state.open_streams,
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         background=BackgroundTask(_release, slot),
+        farewell=RESTARTED,
     )
 
 

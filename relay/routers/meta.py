@@ -28,4 +28,5 @@ async def config(state: Annotated[RelayState, Depends(relay_state)]) -> ConfigRe
         identity_modes=list(state.config.identity.modes),
         log_lines_default=limits.log_lines_default,
         log_lines_max=limits.log_lines_max,
+        feedback=state.config.feedback.enabled,
     )

@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import signal
 import socket
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -17,12 +19,14 @@ import httpx2
 import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 
 from devstack.argocd.world import token_for
-from devstack.servers import serve_in_thread
+from devstack.servers import HOST, free_port, serve_in_thread, start_process, stop_process
 from mcp_server.scope import sign_scope
 from mcp_server.server import build_http_app
-from tests.mcp_server.support import error, ok, settings_for, text, trickle_server
+from tests.mcp_server.support import argocd_stub, error, ok, settings_for, text, trickle_server
 
 pytestmark = pytest.mark.anyio
 
@@ -262,3 +266,52 @@ async def test_a_scoped_call_reads_no_applicationsets(mcp_url: str) -> None:
     one = await _call(mcp_url, headers, "get_applicationset", {"applicationset": "team-a-services"})
     assert "limited to application 'argocd/checkout'" in error(listed)
     assert "limited to application 'argocd/checkout'" in error(one)
+
+
+async def test_on_sigterm_an_in_flight_tool_call_finishes_before_the_server_exits(argocd_url: str) -> None:
+    """As in a rolling restart: the pod is told to stop while a tool call waits on a slow Argo CD."""
+
+    asked = threading.Event()
+
+    def slow_argocd(request: Request) -> Response:
+        asked.set()
+        time.sleep(1.5)  # Argo CD answers slowly
+        return JSONResponse({"items": []})
+
+    with argocd_stub(slow_argocd) as slow:
+        port = free_port()
+        env = {"ARGOCD_SERVER": slow, "MCP_SHUTDOWN_GRACE_SECONDS": "10"}
+        argv = [
+            sys.executable,
+            "-m",
+            "mcp_server",
+            "--transport",
+            "http",
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+        ]
+        process = start_process(argv, f"http://{HOST}:{port}/healthz", env=env)
+        try:
+            results: list[Any] = []
+            try:
+                async with (
+                    _client(f"http://{HOST}:{port}/mcp", _bearer("alice")) as client,
+                    anyio.create_task_group() as group,
+                ):
+
+                    async def call() -> None:
+                        results.append(await client.call_tool("list_applications", {}))
+
+                    group.start_soon(call)
+                    await anyio.to_thread.run_sync(lambda: asked.wait(10))  # the call waits on Argo CD now
+                    os.kill(process.pid, signal.SIGTERM)
+            except* httpx2.ConnectError:
+                pass  # the client's goodbye (ending its session) finds the server no longer listening
+            assert not results[0].is_error, results[0]
+            assert "No applications match" in text(results[0])
+            await anyio.to_thread.run_sync(lambda: process.wait(15))
+            assert process.returncode in (0, -signal.SIGTERM)  # uvicorn ends by re-raising the signal
+        finally:
+            stop_process(process)

@@ -22,6 +22,20 @@ def _events(question: str, token: str) -> list[dict[str, Any]]:
     created = {"type": "response.created", "response": {"id": "resp_fake"}}
     if "[[broken]]" in question:
         return [created, {"type": "response.output_text.delta", "delta": "Half an"}]
+    if "[[typed-error]]" in question:
+        # OGX (and OpenAI) report a failure inside the stream as a typed `error` event
+        return [
+            created,
+            {
+                "type": "error",
+                "code": "model_not_found",
+                "message": "Model 'nope' not found",
+                "sequence_number": 1,
+            },
+        ]
+    if "[[typed-mcp-error]]" in question:
+        failure = "Failed to list MCP tools from http://mcp.invalid/mcp: connection refused"
+        return [created, {"type": "error", "code": "server_error", "message": failure, "sequence_number": 1}]
     if "[[malformed]]" in question:
         # `response` should be an object: the relay's translation fails in a way it does not expect
         return [{"type": "response.created", "response": f"not an object {token}"}]

@@ -102,6 +102,7 @@ def test_config_health_readiness_and_metrics(relay: str) -> None:
         "identity_modes": ["cookie", "bearer", "pasted"],
         "log_lines_default": 200,
         "log_lines_max": 1000,
+        "feedback": True,
     }
     assert httpx2.get(f"{relay}/healthz").json() == {"status": "ok", "checks": {}}
     # readiness is about this pod: llama-stack being down does not take every replica out of the Service

@@ -80,6 +80,17 @@ def test_a_stream_that_breaks_off_gives_the_text_so_far_then_one_error(relay: st
     assert transcript.first("error")["code"] == "llama_stack_unavailable"
 
 
+def test_a_typed_error_event_reaches_the_user_as_its_real_cause(relay: str) -> None:
+    transcript = ask(relay, "[[typed-error]] why?")
+    assert transcript.names == ["start", "error", "end"]
+    error = transcript.first("error")
+    assert error["code"] == "model_error"
+    assert "Model 'nope' not found" in error["message"]
+    mcp = ask(relay, "[[typed-mcp-error]] why?").first("error")
+    assert mcp["code"] == "tools_unavailable"
+    assert "connection refused" in mcp["message"]
+
+
 def test_an_upstream_that_stalls_ends_with_a_clear_error_after_the_idle_limit(relay: str) -> None:
     started = time.monotonic()
     transcript = ask(relay, "[[stall]] why?")

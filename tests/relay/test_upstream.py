@@ -48,6 +48,18 @@ async def test_an_error_frame_raises_an_upstream_error_with_its_message() -> Non
         await batches(raw)
 
 
+async def test_a_typed_error_event_as_ogx_sends_it_raises_with_its_message_and_code() -> None:
+    error = {
+        "type": "error",
+        "code": "model_not_found",
+        "message": "Model 'nope' not found",
+        "sequence_number": 3,
+    }
+    with pytest.raises(UpstreamError, match="Model 'nope' not found") as raised:
+        await batches(frame({"type": "response.created"}) + frame(error))
+    assert raised.value.code == "model_not_found"
+
+
 async def test_a_deeply_nested_event_is_a_broken_stream_not_a_crash() -> None:
     raw = frame({"type": "a"}) + b"data: " + b"[" * 5000 + b"]" * 5000 + b"\n\n"
     with pytest.raises(UpstreamError, match="could not be read"):
