@@ -18,6 +18,7 @@ BENCHMARKS = (
     "open_streams",
     "relay_overhead",
     "browser_reads",
+    "topology",
 )
 
 

@@ -1,8 +1,8 @@
 """The dev stack launcher: simulator, MCP server, scripted model, llama-stack and relay on loopback ports.
 
-`python -m devstack up [--react 16|19] [--json] [--model-url URL]` for people (and `argocd-assistant demo`);
-`with Stack.start() as stack: stack.urls["relay"]` for test suites. Every child runs in its own process group
-and is stopped with SIGTERM, then SIGKILL, so no process or port outlives the stack.
+`python -m devstack up [--react 16|19] [--json] [--model-url URL] [--llama-stack ogx]` for people (and
+`argocd-assistant demo`); `with Stack.start() as stack: stack.urls["relay"]` for test suites. Every child runs
+in its own process group and is stopped with SIGTERM, then SIGKILL, so no process or port outlives the stack.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, Literal, cast, get_args
 
 import yaml
 
@@ -47,6 +47,67 @@ QUESTIONS = (
     "Which applications are out of sync?",
 )
 PROXY_SECRET_HEADER = "X-Assistant-Proxy-Secret"
+
+# Which server runs the Responses API: llama-stack 0.7.3, or OGX 1.x (its successor under a new name). Both
+# read devstack/llamastack/run.yaml; each has its own virtualenv and start script. The variable is not an
+# ASSISTANT_* one: those configure the relay.
+FlavourName = Literal["llama-stack", "ogx"]
+FLAVOUR_ENV = "DEVSTACK_LLAMA_FLAVOUR"
+DEFAULT_FLAVOUR: FlavourName = "llama-stack"
+
+
+@dataclass(frozen=True)
+class LlamaFlavour:
+    """One server that can run as the dev stack's llama-stack."""
+
+    name: FlavourName
+    label: str  # what people call it, with the tested version
+    venv: Path  # its own virtualenv, built by `make <venv>/.installed`
+    serve: Path  # the start script: `<venv python> serve CONFIG --port N`
+    python_env: str  # environment variable naming another interpreter to run it with
+
+    @property
+    def python(self) -> Path:
+        """The interpreter that runs it: `$<python_env>` if set, else its virtualenv's."""
+        return Path(os.environ.get(self.python_env) or self.venv / "bin" / "python")
+
+    @property
+    def make_target(self) -> str:
+        return f"make {self.venv.name}/.installed"
+
+    def argv(
+        self, port: int, config: Path = LLAMASTACK_DIR / "run.yaml", python: Path | None = None
+    ) -> list[str]:
+        return [str(python or self.python), str(self.serve), str(config), "--port", str(port)]
+
+
+FLAVOURS: dict[FlavourName, LlamaFlavour] = {
+    "llama-stack": LlamaFlavour(
+        "llama-stack",
+        "llama-stack 0.7.3",
+        ROOT / ".venv-llamastack",
+        LLAMASTACK_DIR / "serve.py",
+        "LLAMASTACK_PYTHON",
+    ),
+    "ogx": LlamaFlavour(
+        "ogx", "OGX 1.5.0", ROOT / ".venv-ogx", LLAMASTACK_DIR / "serve_ogx.py", "OGX_PYTHON"
+    ),
+}
+
+
+def flavour_name(name: str | None = None) -> FlavourName:
+    """`name`, else `$DEVSTACK_LLAMA_FLAVOUR`, else llama-stack; a ValueError names the choices."""
+    chosen = name or os.environ.get(FLAVOUR_ENV) or DEFAULT_FLAVOUR
+    if chosen not in get_args(FlavourName):
+        raise ValueError(
+            f"unknown llama-stack flavour {chosen!r}: choose one of {', '.join(get_args(FlavourName))}"
+        )
+    return cast(FlavourName, chosen)
+
+
+def llama_flavour(name: str | None = None) -> LlamaFlavour:
+    """The flavour named (or chosen by `$DEVSTACK_LLAMA_FLAVOUR`, default llama-stack)."""
+    return FLAVOURS[flavour_name(name)]
 
 
 class StackError(RuntimeError):
@@ -70,11 +131,17 @@ class StackOptions:
     # action tools the relay offers, each run only once the user approves it (none: the product's default)
     actions: tuple[str, ...] = ()
     ready_timeout: float = 60.0
-    llamastack_python: Path = field(
-        default_factory=lambda: Path(
-            os.environ.get("LLAMASTACK_PYTHON", ROOT / ".venv-llamastack" / "bin" / "python")
-        )
-    )
+    # llama-stack 0.7.3 or OGX 1.x; default: $DEVSTACK_LLAMA_FLAVOUR, else llama-stack
+    llamastack_flavour: FlavourName = field(default_factory=flavour_name)
+    # None: the flavour's own virtualenv ($LLAMASTACK_PYTHON or $OGX_PYTHON overrides it)
+    llamastack_python: Path | None = None
+
+    def __post_init__(self) -> None:
+        flavour_name(self.llamastack_flavour)  # an unknown name fails here, not when the stack starts
+
+    @property
+    def flavour(self) -> LlamaFlavour:
+        return FLAVOURS[self.llamastack_flavour]
 
 
 @dataclass(frozen=True)
@@ -137,6 +204,7 @@ class Stack:
             "pids": self.pids,
             "logs": str(self.options.log_dir),
             "skipped": self.skipped,
+            "llamastack_flavour": self.options.llamastack_flavour if self.options.llamastack else None,
             "startup_seconds": round(self.startup_seconds, 2),
         }
 
@@ -251,23 +319,19 @@ class Stack:
             model_argv += ["--model-id", opts.model_id, "--token-delay-ms", str(opts.token_delay_ms)]
             services.append(_Service("model", model_argv, "/healthz", {}))
         if opts.llamastack:
-            if not opts.llamastack_python.exists():
+            flavour = opts.flavour
+            ls_python = opts.llamastack_python or flavour.python
+            if not ls_python.exists():
                 raise StackError(
-                    f"llama-stack's virtualenv is missing ({opts.llamastack_python}); "
-                    "create it with `make .venv-llamastack/.installed`"
+                    f"{flavour.label}'s virtualenv is missing ({ls_python}); "
+                    f"create it with `{flavour.make_target}`"
                 )
             state = self._state_dir / "llamastack"
             state.mkdir(parents=True, exist_ok=True)
             services.append(
                 _Service(
                     "llamastack",
-                    [
-                        str(opts.llamastack_python),
-                        str(LLAMASTACK_DIR / "serve.py"),
-                        str(LLAMASTACK_DIR / "run.yaml"),
-                        "--port",
-                        str(self.ports["llamastack"]),
-                    ],
+                    flavour.argv(self.ports["llamastack"], python=ls_python),
                     "/v1/health",
                     {
                         "MODEL_URL": model_url,
@@ -348,6 +412,8 @@ class Stack:
 
 def _print_human(stack: Stack) -> None:
     print(f"Argo CD Assistant dev stack ready in {stack.startup_seconds:.1f} s\n")
+    if stack.options.llamastack and stack.options.llamastack_flavour != DEFAULT_FLAVOUR:
+        print(f"  Responses API served by {stack.options.flavour.label}\n")
     print(f"  Open  {stack.open_url}\n")
     print("  Sign in as:")
     for user, password, what in DEMO_USERS:
@@ -408,6 +474,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     up.add_argument("--no-relay", action="store_true", help="do not start the relay")
     up.add_argument(
+        "--llama-stack",
+        dest="flavour",
+        choices=get_args(FlavourName),
+        default=None,
+        help=f"which server runs the Responses API: llama-stack 0.7.3 or OGX 1.x, its successor "
+        f"(default: ${FLAVOUR_ENV}, else {DEFAULT_FLAVOUR})",
+    )
+    up.add_argument(
         "--identity-modes",
         default=",".join(StackOptions.identity_modes),
         help="relay identity modes, comma-separated (e.g. cookie,bearer,pasted: no scoped service mode)",
@@ -428,7 +502,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command != "up":
         parser.print_help()
         return 2
+    try:
+        flavour = flavour_name(args.flavour)
+    except ValueError as exc:
+        parser.error(str(exc))
     options = StackOptions(
+        llamastack_flavour=flavour,
         model_url=args.model_url,
         model_id=os.environ.get("MODEL_ID", "dev-model"),
         model_api_key=os.environ.get("MODEL_API_KEY", "dummy"),

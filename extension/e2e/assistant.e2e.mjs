@@ -357,6 +357,34 @@ for (const react of [16, 19]) {
         assert.deepEqual(await writes(), []);
       }));
 
+    test('alice marks an answer not helpful with a comment, the relay takes it, and she is thanked', { timeout: SCENARIO_TIMEOUT_MS }, () =>
+      scenario('feedback', { app: 'checkout' }, async (page) => {
+        await login(page, 'alice', 'alice-pass');
+        await openResource(page, 'Pod', 'checkout-api');
+        await waitForDefaultChips(page);
+        const index = await ask(page, 'Why is this pod failing?');
+        assertAnswered(await settledAnswer(page, index), await chatError(page), /DATABASE_URL/);
+        const answer = page.getByTestId('message-assistant').nth(index);
+        const down = answer.getByTestId('feedback-down');
+        await down.click();
+        assert.equal(await down.getAttribute('aria-pressed'), 'true');
+        const comment = 'It should also say which Secret is meant to hold DATABASE_URL.';
+        await answer.getByTestId('feedback-comment').fill(comment);
+        // the relay's stored feedback is not reachable from the page: its answer to the POST is what counts
+        const posted = page.waitForResponse((r) => r.url().endsWith('/api/feedback') && r.request().method() === 'POST');
+        await answer.getByTestId('feedback-send').click();
+        const response = await posted;
+        assert.equal(response.status(), 204, await response.text().catch(() => ''));
+        const body = response.request().postDataJSON();
+        assert.equal(body.rating, 'down');
+        assert.equal(body.comment, comment);
+        assert.ok(typeof body.conversation === 'string' && body.conversation !== '', 'the answer is named by its handle');
+        await answer.getByTestId('feedback-state').filter({ hasText: 'Thanks for the feedback' }).waitFor();
+        assert.ok(await down.isDisabled(), 'a sent rating is not sent again');
+        assert.ok(await answer.getByTestId('feedback-up').isDisabled());
+        assert.equal(await answer.getByTestId('feedback-comment').count(), 0);
+      }));
+
     test('the direct route sends the Argo CD cookie to the relay and answers as the user', { timeout: SCENARIO_TIMEOUT_MS }, () =>
       scenario('direct-route', { app: 'checkout', route: 'direct', theme: 'dark' }, async (page) => {
         await login(page, 'alice', 'alice-pass');

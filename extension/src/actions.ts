@@ -7,7 +7,7 @@
 // request of the action that was approved (the same tool, the same application). So a write nobody
 // approved here never leaves the browser, whatever the relay asks.
 
-import { routingHeaders } from './config';
+import { postToRelay } from './config';
 import type { ArgoCDRead } from './reads';
 import { relayRefusal } from './refusal';
 import type { AppRef } from './types';
@@ -85,21 +85,8 @@ export async function postDecision(
   decision: Decision,
   signal?: AbortSignal,
 ): Promise<DecisionAnswer> {
-  let response: Response;
-  try {
-    response = await fetch(`${basePath}/api/approvals`, {
-      method: 'POST',
-      credentials: 'same-origin',
-      signal,
-      headers: {
-        ...routingHeaders(app, token),
-        // the same headers as the chat's: the relay identifies the person the same way
-        'X-Assistant-Browser-Reads': '1',
-        'Content-Type': 'application/json',
-      },
-      body: JSON.stringify(decision),
-    });
-  } catch {
+  const response = await postToRelay(basePath, '/api/approvals', app, token, decision, signal);
+  if (response === null) {
     return { ok: false, final: false, status: 0, code: 'network', message: 'Your answer did not reach the assistant.' };
   }
   if (response.ok) return { ok: true };

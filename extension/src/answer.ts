@@ -3,7 +3,7 @@
 
 import type { ApprovedAction } from './actions';
 import type { ApprovalRequest, ChatEvent } from './chat';
-import { type ApprovalPart, type Conversation, endApprovals, type Message, type Part, type ToolPart } from './storage';
+import { type ApprovalPart, type Conversation, endApprovals, type FeedbackMark, type Message, type Part, type ToolPart } from './storage';
 
 /** One question being answered: its callbacks act only while it is the current run of its conversation. */
 export interface Run {
@@ -99,12 +99,24 @@ function actionResult(m: Message, tool: ToolPart): Message {
   return updateApproval(m, part.id, (p) => (tool.ok ? { ...p, state: 'done' } : { ...p, state: 'failed', message: tool.summary }));
 }
 
+/** The conversation with the rating of its answer `handle` settled (unchanged when no answer has it). */
+export function withFeedback(conv: Conversation, handle: string, mark: FeedbackMark): Conversation {
+  if (!conv.messages.some((m) => m.role === 'assistant' && m.handle === handle)) return conv;
+  const messages = conv.messages.map((m) => (m.role === 'assistant' && m.handle === handle ? { ...m, feedback: mark } : m));
+  return { ...conv, messages };
+}
+
 /**
- * The assistant message with one streamed event applied (text, tool card, tool result, approval card and
- * its outcome, error). `now` dates an approval request's expiry.
+ * The assistant message with one streamed event applied (its handle, text, tool card, tool result, approval
+ * card and its outcome, error). `now` dates an approval request's expiry.
  */
 export function applyEvent(m: Message, event: ChatEvent, now: number = Date.now()): Message {
   switch (event.type) {
+    case 'start':
+    case 'end':
+      // The answer's handle, for rating it later: the end's names the last round's response; the start's
+      // stands when the end names none (and for an answer that never ended).
+      return event.conversation ? { ...m, handle: event.conversation } : m;
     case 'token': {
       const parts = m.parts.slice();
       const last = parts[parts.length - 1];

@@ -15,6 +15,8 @@ export interface RelayConfig {
   identity_modes: string[];
   log_lines_default: number;
   log_lines_max: number;
+  /** Whether the relay takes ratings of answers (`POST /api/feedback`); false: no feedback controls at all. */
+  feedback: boolean;
 }
 
 export const DEFAULT_BASE_PATH = '/extensions/assistant';
@@ -23,6 +25,8 @@ export const FALLBACK_CONFIG: RelayConfig = {
   identity_modes: [],
   log_lines_default: 200,
   log_lines_max: 1000,
+  // a relay that does not say it takes feedback (an older one, or its config could not be read) gets none
+  feedback: false,
 };
 
 export function assistantVars(): AssistantVars {
@@ -52,6 +56,31 @@ export function routingHeaders(app: AppRef, token?: string | null): Record<strin
   return headers;
 }
 
+/**
+ * POSTs a JSON body to one of the relay's endpoints beside the chat (`/api/approvals`, `/api/feedback`) with
+ * the chat's headers, so the relay identifies the person the same way; null when it never got there.
+ */
+export async function postToRelay(
+  basePath: string,
+  path: string,
+  app: AppRef,
+  token: string | null,
+  body: unknown,
+  signal?: AbortSignal,
+): Promise<Response | null> {
+  try {
+    return await fetch(`${basePath}${path}`, {
+      method: 'POST',
+      credentials: 'same-origin',
+      signal,
+      headers: { ...routingHeaders(app, token), 'X-Assistant-Browser-Reads': '1', 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  } catch {
+    return null;
+  }
+}
+
 function positiveInt(value: unknown, fallback: number): number {
   return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : fallback;
 }
@@ -66,6 +95,7 @@ export function parseRelayConfig(body: unknown): RelayConfig {
       : [],
     log_lines_max: max,
     log_lines_default: Math.min(positiveInt(obj.log_lines_default, FALLBACK_CONFIG.log_lines_default), max),
+    feedback: obj.feedback === true,
   };
 }
 

@@ -90,6 +90,7 @@ export class Runner {
       case 'start':
         run.handle = event.conversation || null;
         run.stream = event.request_id;
+        host.updateLast(key, (m) => applyEvent(m, event));
         return;
       case 'argocd_request':
         // carried out with this browser's Argo CD session; a stopped answer aborts it
@@ -114,6 +115,7 @@ export class Runner {
         run.sawEnd = true;
         if (event.conversation) run.handle = event.conversation; // the last round's response
         if (!run.sawError && run.handle) host.continueFrom(key, run.handle);
+        host.updateLast(key, (m) => applyEvent(m, event)); // the handle a rating of this answer names
         return;
     }
   }

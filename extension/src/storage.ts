@@ -47,6 +47,19 @@ export interface ApprovalPart {
 
 export type Part = TextPart | ToolPart | ApprovalPart;
 
+export type Rating = 'up' | 'down';
+
+/**
+ * The person's rating of an answer once it is settled: `sent` (the relay took it) or `refused` for good
+ * (the relay's reason in `message`). Kept so a reloaded page shows it as given and never sends it twice;
+ * the comment itself is not kept.
+ */
+export interface FeedbackMark {
+  rating: Rating;
+  state: 'sent' | 'refused';
+  message?: string;
+}
+
 export interface Message {
   role: 'user' | 'assistant';
   parts: Part[];
@@ -54,6 +67,12 @@ export interface Message {
   /** True while streaming; a stored message is never pending. */
   pending?: boolean;
   stopped?: boolean;
+  /**
+   * The relay's handle of this answer (its `end` event's `conversation`, else its `start` event's): what a
+   * rating names, also long after the answer, so it is stored with the message.
+   */
+  handle?: string;
+  feedback?: FeedbackMark;
 }
 
 export interface Conversation {

@@ -87,6 +87,23 @@ word-break:break-all;white-space:pre-wrap}
 .aa-approval__state{font-weight:500}
 .aa-approval__state:focus{outline:none}.aa-approval__state:focus-visible{outline:2px solid var(--aa-focus)}
 .aa-approval__buttons{display:flex;gap:8px}
+/* Helpful / Not helpful under an answer: the chosen one is pressed (aria-pressed), and the state line says it */
+.aa-feedback{display:flex;flex-wrap:wrap;align-items:center;gap:6px;margin-top:8px;padding-top:6px;
+border-top:1px solid var(--aa-border)}
+.aa-feedback__rate{display:inline-flex;align-items:center;gap:4px}
+.aa-feedback__rate[aria-pressed=true]{background:var(--aa-user);color:var(--aa-text);border-width:2px;padding:0 7px;font-weight:600}
+.aa-feedback__rate[aria-pressed=true]:disabled{opacity:1}
+.aa-feedback__icon{width:14px;height:14px;fill:currentColor;flex:none}
+.aa-feedback__icon--down{transform:rotate(180deg)}
+.aa-feedback__state{font-size:13px}
+/* the danger red is too light for text on white: a mark beside the words instead */
+.aa-feedback__state--refused{border-left:3px solid var(--aa-danger);padding-left:6px}
+.aa-feedback__state:focus{outline:none}.aa-feedback__state:focus-visible{outline:2px solid var(--aa-focus)}
+.aa-feedback__comment{flex-basis:100%;display:flex;flex-direction:column;gap:6px}
+.aa-feedback__comment textarea{font:inherit;font-size:13px;color:var(--aa-text);background:var(--aa-bg);
+border:1px solid var(--aa-border);border-radius:3px;padding:6px 8px;resize:vertical;min-height:52px;max-height:200px;width:100%}
+.aa-feedback__comment textarea::placeholder{color:var(--aa-muted)}
+.aa-feedback__buttons{display:flex;gap:8px;align-items:center;flex-wrap:wrap}
 .aa-error{border:1px solid var(--aa-danger);background:var(--aa-danger-bg);border-radius:4px;padding:8px 12px;
 display:flex;gap:8px;align-items:center;flex-wrap:wrap}
 .aa-cursor{display:inline-block;width:7px;height:14px;background:var(--aa-accent);vertical-align:text-bottom;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { applyEvent, leftMidAnswer, newRun } from '../src/answer';
+import { applyEvent, leftMidAnswer, newRun, withFeedback } from '../src/answer';
 import type { ChatEvent } from '../src/chat';
 import type { Message } from '../src/storage';
 
@@ -78,5 +78,24 @@ describe('approval cards in the answer', () => {
     const left = leftMidAnswer({ handle: null, messages: [m] }, newRun('k'));
     expect(left.messages[0].parts.flatMap((p) => (p.type === 'approval' ? [p.state] : []))).toEqual(['closed', 'unconfirmed']);
     expect(left.messages[0].stopped).toBe(true);
+  });
+});
+
+describe('the handle a rating of the answer names', () => {
+  const start: ChatEvent = { type: 'start', request_id: 'r1', conversation: 'resp-start', identity: 'browser' };
+
+  it('is the end event’s conversation when it names one, else the start event’s', () => {
+    expect(fold([start, { type: 'token', text: 'hi' }]).handle).toBe('resp-start');
+    expect(fold([start, { type: 'end', usage: {}, truncated: false, conversation: 'resp-end' }]).handle).toBe('resp-end');
+    expect(fold([start, { type: 'end', usage: {}, truncated: false, conversation: '' }]).handle).toBe('resp-start');
+  });
+
+  it('settles the rating on the answer with that handle only', () => {
+    const a = fold([start, { type: 'end', usage: {}, truncated: false, conversation: 'resp-a' }]);
+    const b = fold([start, { type: 'end', usage: {}, truncated: false, conversation: 'resp-b' }]);
+    const conv = { handle: 'resp-b', messages: [a, b] };
+    const marked = withFeedback(conv, 'resp-a', { rating: 'up', state: 'sent' });
+    expect(marked.messages.map((m) => m.feedback ?? null)).toEqual([{ rating: 'up', state: 'sent' }, null]);
+    expect(withFeedback(conv, 'resp-gone', { rating: 'up', state: 'sent' })).toBe(conv);
   });
 });

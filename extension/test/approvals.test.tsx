@@ -4,7 +4,7 @@ import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { AssistantTab } from '../src/index';
-import { controlledSse, settle } from './harness';
+import { controlledSse, settle, unmountSettled } from './harness';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -54,8 +54,8 @@ beforeEach(() => {
   root = createRoot(container);
 });
 
-afterEach(() => {
-  act(() => root.unmount());
+afterEach(async () => {
+  await unmountSettled(root);
   container.remove();
   vi.unstubAllGlobals();
 });

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { AssistantTab } from '../src/index';
 import type { KubeObject } from '../src/types';
-import { controlledSse, settle, sse } from './harness';
+import { controlledSse, settle, sse, unmountSettled } from './harness';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -71,8 +71,8 @@ beforeEach(() => {
   root = createRoot(container);
 });
 
-afterEach(() => {
-  act(() => root.unmount());
+afterEach(async () => {
+  await unmountSettled(root);
   container.remove();
   vi.unstubAllGlobals();
 });
@@ -121,6 +121,7 @@ describe('Assistant tab', () => {
     act(() => type(q('chat-input') as HTMLTextAreaElement, 'why is it out of sync?'));
     act(() => (q('chat-send') as HTMLButtonElement).click());
     await settle(() => calls.some((c) => c.url.endsWith('/api/chat')));
+    await settle(() => q('message-assistant')?.getAttribute('data-pending') === 'false'); // the answer is over
     const chat = calls.find((c) => c.url.endsWith('/api/chat'));
     const body = JSON.parse(String(chat?.init?.body));
     expect(body.resource).toMatchObject({ group: 'argoproj.io', kind: 'Application', name: 'checkout' });
@@ -176,9 +177,11 @@ describe('Assistant tab', () => {
     act(() => type(q('chat-input') as HTMLTextAreaElement, 'first'));
     act(() => (q('chat-send') as HTMLButtonElement).click());
     await settle(() => q('chat-error') !== null);
+    await settle(() => q('message-assistant')?.getAttribute('data-pending') === 'false'); // its end came too
     act(() => type(q('chat-input') as HTMLTextAreaElement, 'second'));
     act(() => (q('chat-send') as HTMLButtonElement).click());
     await settle(() => calls.filter((c) => c.url.endsWith('/api/chat')).length === 2);
+    await settle(() => container.querySelectorAll('[data-testid="message-assistant"][data-pending="false"]').length === 2);
     const last = calls.filter((c) => c.url.endsWith('/api/chat')).pop();
     expect(JSON.parse(String(last?.init?.body)).conversation).toBeNull();
   });

@@ -35,8 +35,16 @@ describe('configuration', () => {
       identity_modes: ['cookie'],
       log_lines_default: 500,
       log_lines_max: 500,
+      feedback: false,
     });
     expect(parseRelayConfig({ log_lines_default: -1, log_lines_max: 'x' })).toMatchObject({ log_lines_default: 200, log_lines_max: 1000 });
+  });
+
+  it('offers feedback only when the relay says it takes it', () => {
+    expect(parseRelayConfig({ feedback: true }).feedback).toBe(true);
+    expect(parseRelayConfig({ feedback: false }).feedback).toBe(false);
+    expect(parseRelayConfig({ feedback: 'yes' }).feedback).toBe(false);
+    expect(parseRelayConfig({}).feedback).toBe(false); // a relay from before feedback
   });
 
   it('names the application by its own namespace and the project in the proxy headers', () => {

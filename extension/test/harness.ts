@@ -46,3 +46,12 @@ export async function settle(condition: () => boolean): Promise<void> {
     });
   }
 }
+
+/** Lets the updates still pending from the test (a config fetch, a stream's last events) land inside act,
+ * then unmounts: React would otherwise warn of an update outside act after the test. */
+export async function unmountSettled(root: { unmount(): void }): Promise<void> {
+  await act(async () => {
+    await new Promise((r) => setTimeout(r, 10));
+  });
+  act(() => root.unmount());
+}

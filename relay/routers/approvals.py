@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import aiohttp
-import pydantic
 from fastapi import APIRouter, Depends, Request
-from fastapi.exceptions import RequestValidationError
 from starlette.responses import Response
 
 from relay.approvals import Decision
-from relay.bodies import BodyError, parse_json
 from relay.errors import RelayHTTPError, responses
 from relay.identity import IdentityError
 from relay.pending import Refused
-from relay.routers.deps import relay_state
+from relay.routers.deps import parse_body, relay_state
 from relay.routers.reads import FORWARDED
 from relay.schemas import ApprovalBody
 from relay.state import RelayState
@@ -24,20 +21,6 @@ router = APIRouter(tags=["actions"])
 
 # The caller's own headers go with an answer handed on to the replica that asked (it identifies them again).
 _HANDED_ON = frozenset({"host", "content-length", "connection", "transfer-encoding", FORWARDED})
-
-
-def _parse(raw: bytes) -> ApprovalBody:
-    try:
-        value: Any = parse_json(raw) if raw else None
-    except BodyError as exc:
-        raise RequestValidationError([{"type": "json_invalid", "loc": ("body",), "msg": str(exc)}]) from None
-    if value is None:
-        raise RequestValidationError([{"type": "missing", "loc": ("body",), "msg": "Field required"}])
-    try:
-        return ApprovalBody.model_validate(value)
-    except pydantic.ValidationError as exc:
-        errors = exc.errors(include_url=False, include_input=False)
-        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in errors]) from None
 
 
 @router.post(
@@ -58,7 +41,7 @@ def _parse(raw: bytes) -> ApprovalBody:
 )
 async def approve(request: Request, state: Annotated[RelayState, Depends(relay_state)]) -> Response:
     raw = await request.body()
-    body = _parse(raw)
+    body = parse_body(raw, ApprovalBody)
     try:
         identity = await state.identity.resolve(request.headers, request.cookies)
     except IdentityError as exc:

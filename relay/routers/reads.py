@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import aiohttp
-import pydantic
 from fastapi import APIRouter, Depends, Request
-from fastapi.exceptions import RequestValidationError
 from starlette.responses import Response
 
-from relay.bodies import BodyError, parse_json
 from relay.browser_reads import ReadAnswer, ReadRefused
 from relay.errors import RelayHTTPError, responses
 from relay.identity import IdentityError
-from relay.routers.deps import relay_state
+from relay.routers.deps import parse_body, relay_state
 from relay.schemas import ReadAnswerBody
 from relay.state import RelayState
 
@@ -27,20 +24,6 @@ FORWARDED = "x-assistant-forwarded"
 def route_limit(max_body_bytes: int) -> int:
     """The request size allowed: room for JSON escaping around a body of at most `max_body_bytes`."""
     return 2 * max_body_bytes + (64 << 10)
-
-
-def _parse(raw: bytes) -> ReadAnswerBody:
-    if not raw:
-        raise RequestValidationError([{"type": "missing", "loc": ("body",), "msg": "Field required"}])
-    try:
-        value: Any = parse_json(raw)
-    except BodyError as exc:
-        raise RequestValidationError([{"type": "json_invalid", "loc": ("body",), "msg": str(exc)}]) from None
-    try:
-        return ReadAnswerBody.model_validate(value)
-    except pydantic.ValidationError as exc:
-        errors = exc.errors(include_url=False, include_input=False)
-        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in errors]) from None
 
 
 @router.post(
@@ -67,7 +50,7 @@ async def argocd_response(request: Request, state: Annotated[RelayState, Depends
         state.metrics.errors.labels(exc.code).inc()
         raise RelayHTTPError(exc.status, exc.code, exc.message) from None
     raw = await request.body()
-    body = _parse(raw)
+    body = parse_body(raw, ReadAnswerBody)
     data = body.body.encode("utf-8", "replace")
     limit = state.config.limits.browser_read_max_bytes
     if len(data) > limit:

@@ -18,13 +18,15 @@ import psutil
 import pytest
 
 from devstack.argocd.tokens import token_for
-from devstack.launcher import ROOT, Stack, StackOptions
+from devstack.launcher import ROOT, Stack, StackOptions, llama_flavour
 from devstack.model import ModelConfig, create_app
 from devstack.servers import port_is_open, serve_in_thread
 
+# llama-stack 0.7.3, or OGX with DEVSTACK_LLAMA_FLAVOUR=ogx (make test-ogx)
+LLAMA = llama_flavour()
 pytestmark = pytest.mark.skipif(
-    not (ROOT / ".venv-llamastack" / "bin" / "python").exists(),
-    reason="llama-stack's virtualenv .venv-llamastack is missing (`make .venv-llamastack/.installed`)",
+    not LLAMA.python.exists(),
+    reason=f"{LLAMA.label}'s virtualenv {LLAMA.venv.name} is missing (`{LLAMA.make_target}`)",
 )
 
 
@@ -149,6 +151,7 @@ def test_up_json_prints_one_line_and_sigterm_stops_everything(tmp_path: Path) ->
             assert line, stderr.read_text()[-2000:]
             summary = json.loads(line)
             pids = [int(pid) for pid in summary["pids"].values()]
+            assert summary["llamastack_flavour"] == LLAMA.name  # $DEVSTACK_LLAMA_FLAVOUR reaches the command
             assert httpx2.get(summary["open_url"]).status_code < 500
             family = _family(pids)
             process.send_signal(signal.SIGTERM)

@@ -1,11 +1,14 @@
 """The relay's test peers: a full stack (simulator with proxy emulation, scripted model, MCP server, real
-llama-stack) whose relay runs in this process, so its logs are captured and its configuration varied."""
+llama-stack) whose relay runs in this process, so its logs are captured and its configuration varied.
+
+`DEVSTACK_LLAMA_FLAVOUR=ogx` runs the same tests against OGX 1.x, llama-stack's successor (make test-ogx)."""
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
 import json
+import os
 import secrets
 import sys
 import tempfile
@@ -17,12 +20,14 @@ from typing import Any
 
 import pytest
 
+from devstack.launcher import FLAVOUR_ENV, LlamaFlavour, llama_flavour
 from devstack.servers import HOST, free_port, serve_in_thread, start_process, stop_process
 from relay.app import create_app
 from relay.config import RelayConfig, build_config
 
 ROOT = Path(__file__).resolve().parents[2]
-LLAMASTACK_PYTHON = ROOT / ".venv-llamastack" / "bin" / "python"
+# llama-stack 0.7.3, or OGX with DEVSTACK_LLAMA_FLAVOUR=ogx
+LLAMA: LlamaFlavour = llama_flavour()
 PROXY_HEADER = "X-Assistant-Proxy-Secret"
 
 
@@ -76,11 +81,20 @@ def serve_relay(config: RelayConfig, port: int | None = None) -> Iterator[str]:
         yield url
 
 
+def require_llama() -> None:
+    """Skips when the chosen flavour's virtualenv is missing; fails when that flavour was named."""
+    if LLAMA.python.exists():
+        return
+    message = f"{LLAMA.label}'s virtualenv ({LLAMA.venv.name}) is not installed: `{LLAMA.make_target}`"
+    if os.environ.get(FLAVOUR_ENV):
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
     """The whole chain; skipped when llama-stack's virtualenv or a part is not there yet."""
-    if not LLAMASTACK_PYTHON.exists():
-        pytest.skip("llama-stack virtualenv (.venv-llamastack) not installed")
+    require_llama()
     from devstack.argocd import SimulatorConfig
     from devstack.argocd import create_app as create_simulator
     from devstack.argocd.tokens import token_for
@@ -121,13 +135,7 @@ def stack() -> Iterator[Stack]:
         )
         stack.callback(stop_process, mcp_proc)
         ls_proc = start_process(
-            [
-                str(LLAMASTACK_PYTHON),
-                str(ROOT / "devstack" / "llamastack" / "serve.py"),
-                str(ROOT / "devstack" / "llamastack" / "run.yaml"),
-                "--port",
-                str(ls_port),
-            ],
+            LLAMA.argv(ls_port),
             None,
             env={
                 "MODEL_URL": f"{model}/v1",

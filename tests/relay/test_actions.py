@@ -12,8 +12,8 @@ import pytest
 
 from devstack.argocd.tokens import token_for
 from tests.relay.conftest import Stack, delete, get_json, serve_relay
-from tests.relay.sse import Transcript, iter_sse
-from tests.relay.test_browser_mode import Browser
+from tests.relay.sse import Transcript
+from tests.relay.test_browser_mode import Browser, follow
 
 ACTIONS = {
     "enabled": ["sync_application", "refresh_application", "rollback_application", "run_resource_action"]
@@ -69,20 +69,11 @@ def ask_direct(
         "resource": resource or {**APPLICATION_TAB, "name": app["name"]},
     }
     headers = {"Authorization": f"Bearer {token_for(user)}"}
-    stream = ""
-    transcript = Transcript()
     with (
         httpx2.Client(timeout=60) as client,
         client.stream("POST", f"{relay}/api/chat", json=body, headers=headers) as response,
     ):
-        assert response.status_code == 200, response.read()
-        for event in iter_sse(response.iter_lines(), transcript):
-            transcript.events.append(event)
-            if event.name == "start":
-                stream = event.data["request_id"]
-            elif event.name == "approval_request":
-                on_approval(stream, event.data)
-    return transcript
+        return follow(response, on_approval, names=("approval_request",))
 
 
 def test_an_approved_sync_runs_with_the_users_own_token_and_its_outcome_is_answered(
@@ -251,23 +242,9 @@ def test_in_the_browser_mode_the_approved_sync_is_sent_by_the_browser_with_the_u
         httpx2.Client(timeout=60) as client,
         client.stream("POST", f"{relay}/api/chat", json=body, headers=headers) as response,
     ):
-        transcript = _follow_both(response, on_event)
+        transcript = follow(response, on_event, names=("argocd_request", "approval_request"))
     assert transcript.first("start")["identity"] == "browser"
     assert [r["approval"] for r in sent] == [transcript.first("approval_request")["id"]]
     [sync] = writes(stack)
     assert (sync["path"], sync["user"]) == ("/api/v1/applications/inventory/sync", "alice")
     assert transcript.first("tool_result")["ok"] is True
-
-
-def _follow_both(response: httpx2.Response, on_event: Callable[[str, dict[str, Any]], None]) -> Transcript:
-    """The answer's events, each Argo CD request and approval request handed to `on_event` as it comes."""
-    assert response.status_code == 200, response.read()
-    transcript = Transcript()
-    stream = ""
-    for event in iter_sse(response.iter_lines(), transcript):
-        transcript.events.append(event)
-        if event.name == "start":
-            stream = event.data["request_id"]
-        elif event.name in ("argocd_request", "approval_request"):
-            on_event(stream, event.data)
-    return transcript

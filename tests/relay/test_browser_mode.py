@@ -86,8 +86,13 @@ class Browser:
             return follow(response, carry_out)
 
 
-def follow(response: httpx2.Response, on_request: Callable[[str, dict[str, Any]], None]) -> Transcript:
-    """An answer's events, `on_request(stream id, read)` called for each `argocd_request` as it comes."""
+def follow(
+    response: httpx2.Response,
+    on_request: Callable[[str, dict[str, Any]], None],
+    names: tuple[str, ...] = ("argocd_request",),
+) -> Transcript:
+    """An answer's events, `on_request(stream id, data)` called for each event named in `names` (an Argo CD
+    read by default) as it comes."""
     assert response.status_code == 200, response.read()
     transcript = Transcript()
     stream = ""
@@ -95,7 +100,7 @@ def follow(response: httpx2.Response, on_request: Callable[[str, dict[str, Any]]
         transcript.events.append(event)
         if event.name == "start":
             stream = event.data["request_id"]
-        elif event.name == "argocd_request":
+        elif event.name in names:
             on_request(stream, event.data)
     return transcript
 

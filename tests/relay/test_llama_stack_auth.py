@@ -16,11 +16,10 @@ import yaml
 from devstack.argocd.tokens import token_for
 from devstack.servers import HOST, free_port, start_process, stop_process, wait_until_ready
 from relay.llama_auth import credential
-from tests.relay.conftest import LLAMASTACK_PYTHON, ROOT, Stack, serve_relay
+from tests.relay.conftest import LLAMA, ROOT, Stack, serve_relay
 from tests.relay.sse import read_transcript
 
 AUTH_KEY = "test-llama-stack-auth-key"
-SERVE = (str(LLAMASTACK_PYTHON), str(ROOT / "devstack" / "llamastack" / "serve.py"))
 QUESTION = {
     "message": "Why is checkout degraded?",
     "application": {"name": "checkout", "namespace": "argocd", "project": "team-a"},
@@ -40,7 +39,7 @@ def guarded(stack: Stack) -> Iterator[tuple[str, str]]:
         config_path = Path(state_dir) / "run.yaml"
         config_path.write_text(yaml.safe_dump(run))
         process = start_process(
-            [SERVE[0], SERVE[1], str(config_path), "--port", str(ls_port)],
+            LLAMA.argv(ls_port, config=config_path),
             None,
             env={
                 "MODEL_URL": f"{stack.model}/v1",

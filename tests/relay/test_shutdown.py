@@ -24,7 +24,7 @@ from tests.relay.conftest import Stack
 from tests.relay.sse import Transcript, iter_sse
 
 CHATS = 50
-GRACE_SECONDS = 3.0
+GRACE_SECONDS = 8.0
 QUESTION = {
     "application": {"name": "checkout", "namespace": "argocd", "project": "team-a"},
     "resource": {"group": "", "version": "v1", "kind": "Pod", "namespace": "checkout", "name": "x"},

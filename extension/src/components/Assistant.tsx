@@ -1,8 +1,10 @@
 import * as React from 'react';
 
+import { withFeedback } from '../answer';
 import { ArgoCDRequestError, canReadLogs, fetchEvents } from '../argocd';
 import { type ChatContext, needsToken } from '../chat';
 import { assistantVars, FALLBACK_CONFIG, isProxyRoute, loadRelayConfig, type RelayConfig } from '../config';
+import { type FeedbackAnswer, postFeedback } from '../feedback';
 import { containerChoices, fetchLogs, type LogRequest, workloadPods } from '../logs';
 import { Runner } from '../runner';
 import {
@@ -11,10 +13,12 @@ import {
   clearConversation,
   type Conversation,
   conversationKey,
+  type FeedbackMark,
   loadAttachedLogs,
   loadConversation,
   loadToken,
   type Message,
+  type Rating,
   saveAttachedLogs,
   saveConversation,
   saveToken,
@@ -155,6 +159,9 @@ export class Assistant extends React.Component<ExtensionProps, State> {
     if (prevState.conv !== this.state.conv || prevState.streaming !== this.state.streaming) {
       // Saved once a stream is over (React 16 applies the last two updates separately, hence both checks).
       if (!this.state.streaming) saveConversation(this.state.key, this.state.conv);
+      this.scrollToNewest();
+    } else if (prevState.config !== this.state.config) {
+      // the relay's config arrives after the first render and may add controls under the answers
       this.scrollToNewest();
     }
     this.keepFocus(prevState);
@@ -318,6 +325,40 @@ export class Assistant extends React.Component<ExtensionProps, State> {
     this.runner.decide(part, approve);
   };
 
+  /**
+   * Posts the person's rating of the answer `handle`. A settled outcome (taken, or refused for good) goes
+   * into that answer's message, so it is stored and a reload shows it; what did not arrive is left for the
+   * Feedback control to offer again.
+   */
+  private sendFeedback = (handle: string, rating: Rating, comment: string | null): Promise<FeedbackAnswer> => {
+    const key = this.state.key;
+    return postFeedback(this.base(), this.app(), this.state.token, { conversation: handle, rating, comment }).then((answer) => {
+      if (answer.ok) {
+        this.markFeedback(key, handle, { rating, state: 'sent' });
+      } else {
+        if (!this.unmounted && this.offersToken(answer.status, answer.code)) this.setState({ tokenNeeded: true });
+        if (answer.final) this.markFeedback(key, handle, { rating, state: 'refused', message: answer.message });
+      }
+      return answer;
+    });
+  };
+
+  /** The rating's outcome on its answer: in the state while its conversation is shown, else in storage. */
+  private markFeedback(key: string, handle: string, mark: FeedbackMark): void {
+    const shown = !this.unmounted && this.state.key === key;
+    if (shown) {
+      // by handle, not index: Retry or New conversation may have changed the messages meanwhile
+      this.setState((s) => (s.key === key ? { conv: withFeedback(s.conv, handle, mark) } : null));
+      // saved with the conversation on the next update, unless another answer streams (saved only after it)
+      if (!this.state.streaming) return;
+    }
+    // the person went on to another resource (or left the tab) before the relay answered, or a reload
+    // mid-answer must not lose it: the stored copy gets the mark now
+    const stored = loadConversation(key);
+    const marked = withFeedback(stored, handle, mark);
+    if (marked !== stored) saveConversation(key, marked);
+  }
+
   /** Whether pasting a token is the way on: on the proxy route, when the relay accepts one at all. */
   private offersToken(status: number, code: string): boolean {
     const modes = this.state.config.identity_modes;
@@ -439,7 +480,13 @@ export class Assistant extends React.Component<ExtensionProps, State> {
             <div className="aa-empty">Ask about this {res.kind || 'resource'}: why is it unhealthy, what changed, what to check next.</div>
           ) : (
             messages.map((m, i) => (
-              <MessageView key={i} message={m} index={i} onDecide={streaming && i === messages.length - 1 ? this.decide : undefined} />
+              <MessageView
+                key={i}
+                message={m}
+                index={i}
+                onDecide={streaming && i === messages.length - 1 ? this.decide : undefined}
+                onFeedback={config.feedback ? this.sendFeedback : undefined}
+              />
             ))
           )}
         </div>

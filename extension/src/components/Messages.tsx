@@ -1,8 +1,10 @@
 import * as React from 'react';
 
+import type { FeedbackAnswer } from '../feedback';
 import { renderMarkdown } from '../markdown';
-import type { ApprovalPart, Message, ToolPart } from '../storage';
+import type { ApprovalPart, Message, Rating, ToolPart } from '../storage';
 import { ApprovalCard } from './ApprovalCard';
+import { Feedback } from './Feedback';
 
 export function ToolCard(props: { part: ToolPart }): React.ReactElement {
   const { part } = props;
@@ -24,6 +26,18 @@ interface MessageProps {
   index: number;
   /** Only for the answer being streamed: its approval cards take Approve / Deny. */
   onDecide?: (part: ApprovalPart, approve: boolean) => void;
+  /** Given when the relay takes ratings of answers (its config says so). */
+  onFeedback?: (handle: string, rating: Rating, comment: string | null) => Promise<FeedbackAnswer>;
+}
+
+/**
+ * Whether an answer can be rated: it is over, the relay named it (a handle to rate), and there is something
+ * to rate: an answer that failed or was stopped before any text has none.
+ */
+export function rateable(message: Message): boolean {
+  if (message.role !== 'assistant' || message.pending || typeof message.handle !== 'string' || !message.handle) return false;
+  const text = message.parts.some((p) => p.type === 'text' && p.text.trim() !== '');
+  return text || (!message.error && !message.stopped);
 }
 
 export function MessageView(props: MessageProps): React.ReactElement {
@@ -61,6 +75,9 @@ export function MessageView(props: MessageProps): React.ReactElement {
       {!message.pending && empty && !message.error && !message.stopped ? <span className="aa-muted">(no answer)</span> : null}
       {!message.pending && empty && message.error ? <span className="aa-muted">No answer: see the message below.</span> : null}
       {message.stopped ? <div className="aa-muted">Stopped.</div> : null}
+      {props.onFeedback && message.handle && rateable(message) ? (
+        <Feedback key={message.handle} handle={message.handle} mark={message.feedback} onSend={props.onFeedback} />
+      ) : null}
     </div>
   );
 }
