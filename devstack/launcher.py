@@ -25,10 +25,19 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import Any, Literal, cast, get_args
+from typing import Any, get_args
 
 import yaml
 
+from devstack.llama_flavours import (
+    DEFAULT_FLAVOUR,
+    FLAVOUR_ENV,
+    FLAVOURS,
+    FlavourName,
+    LlamaFlavour,
+    flavour_name,
+    llama_flavour,
+)
 from devstack.servers import HOST, free_port, start_process, wait_until_ready
 from mcp_server.action_words import ACTION_TOOLS
 
@@ -47,67 +56,7 @@ QUESTIONS = (
     "Which applications are out of sync?",
 )
 PROXY_SECRET_HEADER = "X-Assistant-Proxy-Secret"
-
-# Which server runs the Responses API: llama-stack 0.7.3, or OGX 1.x (its successor under a new name). Both
-# read devstack/llamastack/run.yaml; each has its own virtualenv and start script. The variable is not an
-# ASSISTANT_* one: those configure the relay.
-FlavourName = Literal["llama-stack", "ogx"]
-FLAVOUR_ENV = "DEVSTACK_LLAMA_FLAVOUR"
-DEFAULT_FLAVOUR: FlavourName = "llama-stack"
-
-
-@dataclass(frozen=True)
-class LlamaFlavour:
-    """One server that can run as the dev stack's llama-stack."""
-
-    name: FlavourName
-    label: str  # what people call it, with the tested version
-    venv: Path  # its own virtualenv, built by `make <venv>/.installed`
-    serve: Path  # the start script: `<venv python> serve CONFIG --port N`
-    python_env: str  # environment variable naming another interpreter to run it with
-
-    @property
-    def python(self) -> Path:
-        """The interpreter that runs it: `$<python_env>` if set, else its virtualenv's."""
-        return Path(os.environ.get(self.python_env) or self.venv / "bin" / "python")
-
-    @property
-    def make_target(self) -> str:
-        return f"make {self.venv.name}/.installed"
-
-    def argv(
-        self, port: int, config: Path = LLAMASTACK_DIR / "run.yaml", python: Path | None = None
-    ) -> list[str]:
-        return [str(python or self.python), str(self.serve), str(config), "--port", str(port)]
-
-
-FLAVOURS: dict[FlavourName, LlamaFlavour] = {
-    "llama-stack": LlamaFlavour(
-        "llama-stack",
-        "llama-stack 0.7.3",
-        ROOT / ".venv-llamastack",
-        LLAMASTACK_DIR / "serve.py",
-        "LLAMASTACK_PYTHON",
-    ),
-    "ogx": LlamaFlavour(
-        "ogx", "OGX 1.5.0", ROOT / ".venv-ogx", LLAMASTACK_DIR / "serve_ogx.py", "OGX_PYTHON"
-    ),
-}
-
-
-def flavour_name(name: str | None = None) -> FlavourName:
-    """`name`, else `$DEVSTACK_LLAMA_FLAVOUR`, else llama-stack; a ValueError names the choices."""
-    chosen = name or os.environ.get(FLAVOUR_ENV) or DEFAULT_FLAVOUR
-    if chosen not in get_args(FlavourName):
-        raise ValueError(
-            f"unknown llama-stack flavour {chosen!r}: choose one of {', '.join(get_args(FlavourName))}"
-        )
-    return cast(FlavourName, chosen)
-
-
-def llama_flavour(name: str | None = None) -> LlamaFlavour:
-    """The flavour named (or chosen by `$DEVSTACK_LLAMA_FLAVOUR`, default llama-stack)."""
-    return FLAVOURS[flavour_name(name)]
+__all__ = ["ROOT", "Stack", "StackOptions", "llama_flavour", "main"]
 
 
 class StackError(RuntimeError):

@@ -3,7 +3,17 @@
 
 import type { ApprovedAction } from './actions';
 import type { ApprovalRequest, ChatEvent } from './chat';
-import { type ApprovalPart, type Conversation, endApprovals, type FeedbackMark, type Message, type Part, type ToolPart } from './storage';
+import {
+  type ApprovalPart,
+  type Conversation,
+  endApprovals,
+  type FeedbackMark,
+  loadConversation,
+  type Message,
+  type Part,
+  saveConversation,
+  type ToolPart,
+} from './storage';
 
 /** One question being answered: its callbacks act only while it is the current run of its conversation. */
 export interface Run {
@@ -104,6 +114,13 @@ export function withFeedback(conv: Conversation, handle: string, mark: FeedbackM
   if (!conv.messages.some((m) => m.role === 'assistant' && m.handle === handle)) return conv;
   const messages = conv.messages.map((m) => (m.role === 'assistant' && m.handle === handle ? { ...m, feedback: mark } : m));
   return { ...conv, messages };
+}
+
+/** The rating's outcome written into the stored conversation `key` (not the one on screen). */
+export function markStoredFeedback(key: string, handle: string, mark: FeedbackMark): void {
+  const stored = loadConversation(key);
+  const marked = withFeedback(stored, handle, mark);
+  if (marked !== stored) saveConversation(key, marked);
 }
 
 /**

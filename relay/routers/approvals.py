@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import aiohttp
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
@@ -12,8 +11,7 @@ from relay.approvals import Decision
 from relay.errors import RelayHTTPError, responses
 from relay.identity import IdentityError
 from relay.pending import Refused
-from relay.routers.deps import parse_body, relay_state
-from relay.routers.reads import FORWARDED
+from relay.routers.deps import FORWARDED, hand_on, parse_body, relay_state
 from relay.schemas import ApprovalBody
 from relay.state import RelayState
 
@@ -53,27 +51,9 @@ async def approve(request: Request, state: Annotated[RelayState, Depends(relay_s
     except Refused as exc:
         owner = state.approvals.owner_of(body.id) if FORWARDED not in request.headers else None
         if exc.code == "unknown_approval" and owner is not None:
-            return await _hand_on(state, owner, raw, request)
+            # with the caller's own headers: that replica identifies the caller again
+            headers = {k: v for k, v in request.headers.items() if k.lower() not in _HANDED_ON}
+            return await hand_on(state, owner, "/api/approvals", raw, headers, "your approval")
         state.metrics.errors.labels(exc.code).inc()
         raise RelayHTTPError(exc.status, exc.code, exc.message) from None
     return Response(status_code=204)
-
-
-async def _hand_on(state: RelayState, owner: str, raw: bytes, request: Request) -> Response:
-    """The answer posted to the replica whose stream asked for it, once, with the caller's own headers (that
-    replica identifies the caller again); its reply is this request's reply."""
-    headers = {k: v for k, v in request.headers.items() if k.lower() not in _HANDED_ON}
-    headers[FORWARDED] = "1"
-    try:
-        async with state.replica_http().post(
-            f"{owner.rstrip('/')}/api/approvals", data=raw, headers=headers, allow_redirects=False
-        ) as reply:
-            content = await reply.content.read(4096)
-            return Response(content, status_code=reply.status, media_type=reply.content_type)
-    except (aiohttp.ClientError, TimeoutError):
-        state.metrics.errors.labels("replica_unreachable").inc()
-        raise RelayHTTPError(
-            502,
-            "replica_unreachable",
-            "The relay replica answering this question could not be reached to hand it your approval.",
-        ) from None

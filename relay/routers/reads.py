@@ -4,21 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import aiohttp
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from relay.browser_reads import ReadAnswer, ReadRefused
 from relay.errors import RelayHTTPError, responses
 from relay.identity import IdentityError
-from relay.routers.deps import parse_body, relay_state
+from relay.routers.deps import FORWARDED, hand_on, parse_body, relay_state
 from relay.schemas import ReadAnswerBody
 from relay.state import RelayState
 
 router = APIRouter(tags=["browser reads"])
-
-# Set on an answer one replica hands on to another: it is never handed on again.
-FORWARDED = "x-assistant-forwarded"
 
 
 def route_limit(max_body_bytes: int) -> int:
@@ -64,33 +60,14 @@ async def argocd_response(request: Request, state: Annotated[RelayState, Depends
     except ReadRefused as exc:
         owner = state.reads.owner_of(body.id) if FORWARDED not in request.headers else None
         if exc.code == "unknown_read" and owner is not None:
-            return await _hand_on(state, owner, raw, user)
+            identity = state.config.identity
+            assert identity.proxy_secret is not None  # read_poster checked it
+            headers = {
+                identity.proxy_secret_header: identity.proxy_secret.get_secret_value(),
+                "Argocd-Username": user,
+                "Content-Type": "application/json",
+            }
+            return await hand_on(state, owner, "/api/argocd-responses", raw, headers, "the Argo CD answer")
         state.metrics.errors.labels(exc.code).inc()
         raise RelayHTTPError(exc.status, exc.code, exc.message) from None
     return Response(status_code=204)
-
-
-async def _hand_on(state: RelayState, owner: str, raw: bytes, user: str) -> Response:
-    """The answer posted to the replica whose stream asked for it (several replicas), once: its reply is
-    this request's reply."""
-    identity = state.config.identity
-    assert identity.proxy_secret is not None  # read_poster checked it
-    headers = {
-        identity.proxy_secret_header: identity.proxy_secret.get_secret_value(),
-        "Argocd-Username": user,
-        FORWARDED: "1",
-        "Content-Type": "application/json",
-    }
-    try:
-        async with state.replica_http().post(
-            f"{owner.rstrip('/')}/api/argocd-responses", data=raw, headers=headers, allow_redirects=False
-        ) as reply:
-            content = await reply.content.read(4096)
-            return Response(content, status_code=reply.status, media_type=reply.content_type)
-    except (aiohttp.ClientError, TimeoutError):
-        state.metrics.errors.labels("replica_unreachable").inc()
-        raise RelayHTTPError(
-            502,
-            "replica_unreachable",
-            "The relay replica answering this question could not be reached to hand it the Argo CD answer.",
-        ) from None

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from devstack import launcher
-from devstack.launcher import FLAVOUR_ENV, FLAVOURS, LLAMASTACK_DIR, ROOT, LlamaFlavour, StackOptions
+from devstack.launcher import StackOptions
+from devstack.llama_flavours import FLAVOUR_ENV, FLAVOURS, LLAMASTACK_DIR, ROOT, LlamaFlavour
 
 # Parses a run config the way `llama stack run` / `ogx run` do (environment substitution, the legacy-store
 # upgrades, the StackConfig model, every provider resolved against the registry) and prints what matters.

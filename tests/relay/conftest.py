@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from devstack.launcher import FLAVOUR_ENV, LlamaFlavour, llama_flavour
+from devstack.llama_flavours import FLAVOUR_ENV, LlamaFlavour, llama_flavour
 from devstack.servers import HOST, free_port, serve_in_thread, start_process, stop_process
 from relay.app import create_app
 from relay.config import RelayConfig, build_config

@@ -248,3 +248,31 @@ def test_in_the_browser_mode_the_approved_sync_is_sent_by_the_browser_with_the_u
     [sync] = writes(stack)
     assert (sync["path"], sync["user"]) == ("/api/v1/applications/inventory/sync", "alice")
     assert transcript.first("tool_result")["ok"] is True
+
+
+def test_with_two_replicas_an_approval_that_reaches_the_other_one_is_handed_on(stack: Stack) -> None:
+    from devstack.servers import free_port
+
+    port_a, port_b = free_port(), free_port()
+    url_a, url_b = f"http://127.0.0.1:{port_a}", f"http://127.0.0.1:{port_b}"
+    actions = {**ACTIONS, "approval_timeout_seconds": 30}
+    config_a = stack.relay_config(replicas={"advertise_url": url_a}, actions=actions)
+    config_b = stack.relay_config(replicas={"advertise_url": url_b}, actions=actions)
+    bearer = {"Authorization": f"Bearer {token_for('alice')}"}
+    statuses: list[int] = []
+    delete(f"{stack.argocd}/_devstack/requests")
+    try:
+        with serve_relay(config_a, port=port_a), serve_relay(config_b, port=port_b):
+            # the question streams from replica A; the load balancer sends the approval to replica B
+            transcript = ask_direct(
+                url_a,
+                "alice",
+                "Sync this application",
+                lambda s, r: statuses.append(decide(url_b, bearer, s, r, True)),
+            )
+    finally:
+        delete(f"{stack.argocd}/_devstack/state")
+    assert statuses == [204]
+    assert transcript.first("approval_result")["outcome"] == "approved"
+    [sync] = writes(stack)
+    assert (sync["path"], sync["user"]) == ("/api/v1/applications/inventory/sync", "alice")

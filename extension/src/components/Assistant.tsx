@@ -1,6 +1,6 @@
 import * as React from 'react';
 
-import { withFeedback } from '../answer';
+import { markStoredFeedback, withFeedback } from '../answer';
 import { ArgoCDRequestError, canReadLogs, fetchEvents } from '../argocd';
 import { type ChatContext, needsToken } from '../chat';
 import { assistantVars, FALLBACK_CONFIG, isProxyRoute, loadRelayConfig, type RelayConfig } from '../config';
@@ -26,8 +26,9 @@ import {
 import { appRef, type ExtensionProps, resourceRef } from '../types';
 import { type Chip, ContextChips, type EventsState } from './ContextChips';
 import { LogsForm } from './LogsForm';
-import { MessageView } from './Messages';
 import { TokenPanel } from './TokenPanel';
+import { Header } from './Header';
+import { Transcript } from './Transcript';
 
 type LogsState = AttachedLogs;
 
@@ -354,9 +355,7 @@ export class Assistant extends React.Component<ExtensionProps, State> {
     }
     // the person went on to another resource (or left the tab) before the relay answered, or a reload
     // mid-answer must not lose it: the stored copy gets the mark now
-    const stored = loadConversation(key);
-    const marked = withFeedback(stored, handle, mark);
-    if (marked !== stored) saveConversation(key, marked);
+    markStoredFeedback(key, handle, mark);
   }
 
   /** Whether pasting a token is the way on: on the proxy route, when the relay accepts one at all. */
@@ -412,15 +411,7 @@ export class Assistant extends React.Component<ExtensionProps, State> {
     const res = this.res();
     return (
       <div ref={this.rootRef} className={`aa-root${this.state.dark ? ' aa-dark' : ''}`} data-testid="assistant-root">
-        <div className="aa-header">
-          <h2 className="aa-title">
-            Assistant <span className="aa-muted">{res.kind} {res.name}</span>
-          </h2>
-          {config.model ? <span className="aa-muted">{config.model}</span> : null}
-          <button type="button" className="aa-btn aa-btn--small" onClick={this.newConversation} data-testid="chat-new" disabled={messages.length === 0 && !conv.handle}>
-            New conversation
-          </button>
-        </div>
+        <Header kind={res.kind} name={res.name} model={config.model} canRestart={messages.length > 0 || Boolean(conv.handle)} onNew={this.newConversation} />
         <ContextChips
           resource={this.props.resource}
           manifest={this.state.manifest}
@@ -467,29 +458,14 @@ export class Assistant extends React.Component<ExtensionProps, State> {
             onForget={this.forgetToken}
           />
         ) : null}
-        <div
-          ref={this.transcriptRef}
-          className="aa-transcript"
-          aria-live="polite"
-          aria-busy={streaming}
-          aria-label="Conversation"
-          role="log"
-          data-testid="transcript"
-        >
-          {messages.length === 0 ? (
-            <div className="aa-empty">Ask about this {res.kind || 'resource'}: why is it unhealthy, what changed, what to check next.</div>
-          ) : (
-            messages.map((m, i) => (
-              <MessageView
-                key={i}
-                message={m}
-                index={i}
-                onDecide={streaming && i === messages.length - 1 ? this.decide : undefined}
-                onFeedback={config.feedback ? this.sendFeedback : undefined}
-              />
-            ))
-          )}
-        </div>
+        <Transcript
+          containerRef={this.transcriptRef}
+          messages={messages}
+          streaming={streaming}
+          kind={res.kind}
+          onDecide={this.decide}
+          onFeedback={config.feedback ? this.sendFeedback : undefined}
+        />
         {failed ? (
           <div className="aa-error" role="alert" data-testid="chat-error">
             <span>{failed.message || 'Something went wrong.'}</span>
