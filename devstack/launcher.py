@@ -46,8 +46,8 @@ LLAMASTACK_DIR = Path(__file__).resolve().parent / "llamastack"
 DEMO_USERS = (
     ("admin", "admin-pass", "administrator"),
     ("viewer", "viewer-pass", "read-only"),
-    ("alice", "alice-pass", "project team-a, may read logs"),
-    ("bob", "bob-pass", "project team-b, no logs"),
+    ("alice", "alice-pass", "project team-a, may read logs and sync"),
+    ("bob", "bob-pass", "project team-b, no logs, no sync"),
     ("carol", "carol-pass", "project team-a, but no Assistant grant (extensions, invoke)"),
 )
 QUESTIONS = (
