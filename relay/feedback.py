@@ -52,8 +52,6 @@ class FeedbackStore(Protocol):
 
     def export(self) -> Iterator[dict[str, Any]]: ...
 
-    async def aclose(self) -> None: ...
-
 
 class JsonlStore:
     """Appends one JSON object per line; writes are serialised (one process writes the file)."""
@@ -79,9 +77,6 @@ class JsonlStore:
             for line in lines:
                 if line.strip():
                     yield json.loads(line)
-
-    async def aclose(self) -> None:
-        return None
 
 
 _CREATE = """
@@ -122,9 +117,6 @@ class PostgresStore:
             conn.execute(_CREATE)
             for (record,) in conn.execute("SELECT record FROM assistant_feedback ORDER BY id"):
                 yield dict(record)
-
-    async def aclose(self) -> None:
-        return None
 
 
 def open_store(config: FeedbackConfig) -> FeedbackStore:

@@ -14,7 +14,6 @@ from llama_stack_client import AsyncLlamaStackClient
 
 from mcp_server.argocd_client import ArgoCDClient
 from mcp_server.config import Settings
-from mcp_server.shaping import redact
 from relay.approvals import PendingApprovals
 from relay.browser_reads import PendingReads
 from relay.config import RelayConfig
@@ -140,10 +139,6 @@ class RelayState:
 
             self._feedback = open_store(self.config.feedback)
         return self._feedback
-
-    def scrub_comment(self, comment: str | None) -> str | None:
-        """A person's comment as stored: redacted like log text (they may paste a token)."""
-        return redact(comment) if comment else None
 
     def replica_http(self) -> aiohttp.ClientSession:
         """For handing answers of browser reads on to other replicas; made on first use (inside the loop)."""

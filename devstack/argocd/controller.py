@@ -26,7 +26,7 @@ from devstack.argocd.errors import FAILED_PRECONDITION, ApiError
 from devstack.argocd.kube import JSON, rfc3339
 from devstack.argocd.state import WriteState
 from devstack.argocd.world import CLUSTER_URL, App, World
-from devstack.argocd.world_kube import app_object_ref
+from devstack.argocd.world_kube import app_object_ref, involved_object
 from devstack.argocd.world_views import (
     _canonical,
     _target_by_key,
@@ -75,14 +75,7 @@ def audit_event(
             "creationTimestamp": stamp,
             "annotations": annotations,
         },
-        "involvedObject": {
-            "kind": involved["kind"],
-            "namespace": meta.get("namespace", ""),
-            "name": meta["name"],
-            "uid": meta["uid"],
-            "apiVersion": involved["apiVersion"],
-            "resourceVersion": meta.get("resourceVersion", ""),
-        },
+        "involvedObject": involved_object(involved),
         "reason": reason,
         "message": message,
         "source": {"component": component},

@@ -184,6 +184,19 @@ def drift(app: App, obj: JSON, target: JSON, *, applied: bool = True) -> None:
         annotations[LAST_APPLIED] = json.dumps(target, separators=(",", ":"), sort_keys=True)
 
 
+def involved_object(involved: JSON) -> JSON:
+    """An Event's reference to the object it is about."""
+    meta = involved["metadata"]
+    return {
+        "kind": involved["kind"],
+        "namespace": meta.get("namespace", ""),
+        "name": meta["name"],
+        "uid": meta["uid"],
+        "apiVersion": involved["apiVersion"],
+        "resourceVersion": meta.get("resourceVersion", ""),
+    }
+
+
 def event(
     involved: JSON,
     reason: str,
@@ -209,14 +222,7 @@ def event(
             "resourceVersion": "48213",
             "creationTimestamp": rfc3339(ago(first_ago)),
         },
-        "involvedObject": {
-            "kind": involved["kind"],
-            "namespace": meta.get("namespace", ""),
-            "name": meta["name"],
-            "uid": meta["uid"],
-            "apiVersion": involved["apiVersion"],
-            "resourceVersion": meta.get("resourceVersion", ""),
-        },
+        "involvedObject": involved_object(involved),
         "reason": reason,
         "message": message,
         "source": {"component": component, **({"host": host} if component == "kubelet" else {})},

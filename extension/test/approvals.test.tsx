@@ -54,11 +54,7 @@ beforeEach(() => {
   root = createRoot(container);
 });
 
-afterEach(async () => {
-  await unmountSettled(root);
-  container.remove();
-  vi.unstubAllGlobals();
-});
+afterEach(() => unmountSettled(root, container));
 
 const q = (id: string): HTMLElement | null => container.querySelector(`[data-testid="${id}"]`);
 const button = (id: string): HTMLButtonElement => q(id) as HTMLButtonElement;

@@ -48,11 +48,7 @@ beforeEach(() => {
   root = createRoot(container);
 });
 
-afterEach(async () => {
-  await unmountSettled(root);
-  container.remove();
-  vi.unstubAllGlobals();
-});
+afterEach(() => unmountSettled(root, container));
 
 const q = (id: string, within: ParentNode = container): HTMLElement | null => within.querySelector(`[data-testid="${id}"]`);
 const button = (id: string, within?: ParentNode): HTMLButtonElement => q(id, within) as HTMLButtonElement;

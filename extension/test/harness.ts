@@ -2,6 +2,7 @@
 // for the DOM to reach a state.
 
 import { act } from 'react';
+import { vi } from 'vitest';
 
 export function sse(frames: Array<[string, unknown]>): Response {
   const text = frames.map(([name, data]) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`).join(': ping\n\n');
@@ -48,10 +49,13 @@ export async function settle(condition: () => boolean): Promise<void> {
 }
 
 /** Lets the updates still pending from the test (a config fetch, a stream's last events) land inside act,
- * then unmounts: React would otherwise warn of an update outside act after the test. */
-export async function unmountSettled(root: { unmount(): void }): Promise<void> {
+ * then unmounts and removes the container: React would otherwise warn of an update outside act after the
+ * test. Also undoes the test's stubbed globals (fetch). */
+export async function unmountSettled(root: { unmount(): void }, container: HTMLElement): Promise<void> {
   await act(async () => {
     await new Promise((r) => setTimeout(r, 10));
   });
   act(() => root.unmount());
+  container.remove();
+  vi.unstubAllGlobals();
 }

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import replace
 from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
+from mcp_server.shaping import redact
 from relay.conversation import ConversationError
 from relay.errors import RelayHTTPError, responses
 from relay.feedback import FeedbackRecord, answered, now
@@ -70,19 +72,17 @@ async def feedback(
         app=conversation.app,
         response_id=conversation.response_id,
         rating=body.rating,
-        comment=state.scrub_comment(body.comment),
+        comment=redact(body.comment) if body.comment else None,  # a person may paste a token
     )
     try:
         with anyio.fail_after(_READ_BACK_SECONDS):
             question, calls, answer = await answered(
                 _rounds(state, identity.username, conversation.response_id)
             )
-        record = FeedbackRecord(
-            **{**record.__dict__, "question": question, "tool_calls": calls, "answer": answer}
-        )
+        record = replace(record, question=question, tool_calls=calls, answer=answer)
     except Exception as exc:  # llama-stack gone or the answer expired: the rating is worth keeping anyway
         note = f"the answer could not be read back from llama-stack ({type(exc).__name__})"
-        record = FeedbackRecord(**{**record.__dict__, "note": note})
+        record = replace(record, note=note)
     await state.feedback_store().add(record)
     state.metrics.feedback.labels(body.rating).inc()
     log.info("feedback user=%s app=%s rating=%s", identity.username, conversation.app, body.rating)

@@ -76,17 +76,27 @@ def ask_direct(
         return follow(response, on_approval, names=("approval_request",))
 
 
-def test_an_approved_sync_runs_with_the_users_own_token_and_its_outcome_is_answered(
-    stack: Stack, relay: str
-) -> None:
-    bearer = {"Authorization": f"Bearer {token_for('alice')}"}
+def sync_deciding(
+    relay: str, user: str, approve: bool, *, to: str | None = None, application: dict[str, str] | None = None
+) -> tuple[Transcript, list[int]]:
+    """`user` asks to sync the application on its tab through `relay`, and answers each approval request
+    (posted to `to`, another replica, when given): the transcript and the statuses of the decisions posted."""
+    bearer = {"Authorization": f"Bearer {token_for(user)}"}
     statuses: list[int] = []
     transcript = ask_direct(
         relay,
-        "alice",
+        user,
         "Sync this application",
-        lambda s, r: statuses.append(decide(relay, bearer, s, r, True)),
+        lambda s, r: statuses.append(decide(to or relay, bearer, s, r, approve)),
+        application,
     )
+    return transcript, statuses
+
+
+def test_an_approved_sync_runs_with_the_users_own_token_and_its_outcome_is_answered(
+    stack: Stack, relay: str
+) -> None:
+    transcript, statuses = sync_deciding(relay, "alice", approve=True)
     assert statuses == [204]
     request = transcript.first("approval_request")
     assert request["tool"] == "sync_application"
@@ -109,14 +119,7 @@ def test_an_approved_sync_runs_with_the_users_own_token_and_its_outcome_is_answe
 def test_a_denied_sync_sends_nothing_to_argo_cd_and_the_answer_says_it_was_not_done(
     stack: Stack, relay: str
 ) -> None:
-    bearer = {"Authorization": f"Bearer {token_for('alice')}"}
-    statuses: list[int] = []
-    transcript = ask_direct(
-        relay,
-        "alice",
-        "Sync this application",
-        lambda s, r: statuses.append(decide(relay, bearer, s, r, False)),
-    )
+    transcript, statuses = sync_deciding(relay, "alice", approve=False)
     assert statuses == [204]
     assert transcript.first("approval_result")["outcome"] == "denied"
     assert transcript.first("tool_result")["ok"] is False
@@ -127,16 +130,8 @@ def test_a_denied_sync_sends_nothing_to_argo_cd_and_the_answer_says_it_was_not_d
 def test_a_user_without_sync_permission_approves_and_is_shown_argo_cds_refusal(
     stack: Stack, relay: str
 ) -> None:
-    bearer = {"Authorization": f"Bearer {token_for('bob')}"}
     billing = {"name": "billing", "namespace": "argocd", "project": "team-b"}
-    statuses: list[int] = []
-    transcript = ask_direct(
-        relay,
-        "bob",
-        "Sync this application",
-        lambda s, r: statuses.append(decide(relay, bearer, s, r, True)),
-        billing,
-    )
+    transcript, statuses = sync_deciding(relay, "bob", approve=True, application=billing)
     assert statuses == [204]
     result = transcript.first("tool_result")
     assert result["ok"] is False
@@ -258,18 +253,11 @@ def test_with_two_replicas_an_approval_that_reaches_the_other_one_is_handed_on(s
     actions = {**ACTIONS, "approval_timeout_seconds": 30}
     config_a = stack.relay_config(replicas={"advertise_url": url_a}, actions=actions)
     config_b = stack.relay_config(replicas={"advertise_url": url_b}, actions=actions)
-    bearer = {"Authorization": f"Bearer {token_for('alice')}"}
-    statuses: list[int] = []
     delete(f"{stack.argocd}/_devstack/requests")
     try:
         with serve_relay(config_a, port=port_a), serve_relay(config_b, port=port_b):
             # the question streams from replica A; the load balancer sends the approval to replica B
-            transcript = ask_direct(
-                url_a,
-                "alice",
-                "Sync this application",
-                lambda s, r: statuses.append(decide(url_b, bearer, s, r, True)),
-            )
+            transcript, statuses = sync_deciding(url_a, "alice", approve=True, to=url_b)
     finally:
         delete(f"{stack.argocd}/_devstack/state")
     assert statuses == [204]
